@@ -1,0 +1,5 @@
+"""`python -m indexer` runs the command line, as `hmic-search` does."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,149 @@
+"""The corpus: raw bytes of every fetched or ingested document plus its fetch metadata.
+
+The only module that reads or writes the corpus folder. Layout:
+  blobs/ab/<sha256>        raw bytes, content-addressed (identical bodies are stored once)
+  entries/cd/<key>.json    metadata of one URL; written last, atomically: the commit point
+A process killed mid-write leaves at worst an orphan blob, never an entry pointing at half a body.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from .urls import normalise_url
+
+logger = logging.getLogger(__name__)
+
+
+class CorruptEntry(Exception):
+    """A corpus entry whose metadata cannot be read or whose body does not match its hash."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    url: str                       # the normalised URL the entry is stored under
+    final_url: str = ""            # where the last fetch ended after redirects
+    status: int = 200
+    content_type: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    sitemap_lastmod: str | None = None
+    fetched_at: str = ""
+    sha256: str = ""
+    size: int = 0
+    source: str = "crawl"          # crawl | ingest
+    missing_since: str | None = None   # first time the site answered 404/410 for it
+    truncated: bool = False
+
+    def replace(self, **changes) -> "Entry":
+        return dataclasses.replace(self, **changes)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def entry_key(url: str) -> str:
+    return hashlib.sha256(normalise_url(url).encode("utf-8")).hexdigest()[:32]
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+class CorpusStore:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def _entry_path(self, key: str) -> Path:
+        return self.root / "entries" / key[:2] / f"{key}.json"
+
+    def _blob_path(self, sha: str) -> Path:
+        return self.root / "blobs" / sha[:2] / sha
+
+    def get(self, url: str) -> Entry | None:
+        """The entry stored for a URL (any of its addresses), or None."""
+        path = self._entry_path(entry_key(url))
+        if not path.exists():
+            return None
+        return self._load(path)
+
+    def _load(self, path: Path) -> Entry:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            fields = {f.name for f in dataclasses.fields(Entry)}
+            return Entry(**{k: v for k, v in data.items() if k in fields})
+        except (OSError, ValueError, TypeError) as exc:
+            raise CorruptEntry(f"{path}: unreadable metadata ({exc})") from exc
+
+    def put(self, url: str, body: bytes, **meta) -> Entry:
+        """Store a body and its metadata for a URL; returns the new entry."""
+        sha = hashlib.sha256(body).hexdigest()
+        blob = self._blob_path(sha)
+        if not blob.exists():
+            _atomic_write(blob, body)
+        norm = normalise_url(url)
+        meta.setdefault("fetched_at", now_iso())
+        entry = Entry(key=entry_key(url), url=norm, sha256=sha, size=len(body), **meta)
+        self._write_entry(entry)
+        return entry
+
+    def update(self, entry: Entry, **changes) -> Entry:
+        """Change an entry's metadata only (a 304, a page found missing) without touching its body."""
+        new = entry.replace(**changes)
+        self._write_entry(new)
+        return new
+
+    def _write_entry(self, entry: Entry) -> None:
+        data = json.dumps(dataclasses.asdict(entry), ensure_ascii=False, indent=1).encode("utf-8")
+        _atomic_write(self._entry_path(entry.key), data)
+
+    def read_body(self, entry: Entry) -> bytes:
+        """The stored bytes of an entry, checked against its hash."""
+        try:
+            data = self._blob_path(entry.sha256).read_bytes()
+        except OSError as exc:
+            raise CorruptEntry(f"{entry.url}: body missing ({exc})") from exc
+        if hashlib.sha256(data).hexdigest() != entry.sha256:
+            raise CorruptEntry(f"{entry.url}: body does not match its hash")
+        return data
+
+    def entries(self, errors: list | None = None) -> Iterator[Entry]:
+        """Every entry; unreadable ones are logged and appended to `errors` instead of raising."""
+        base = self.root / "entries"
+        if not base.exists():
+            return
+        for path in sorted(base.glob("*/*.json")):
+            try:
+                yield self._load(path)
+            except CorruptEntry as exc:
+                logger.warning("skipping corrupt corpus entry %s", exc)
+                if errors is not None:
+                    errors.append(str(exc))
+
+    def __len__(self) -> int:
+        base = self.root / "entries"
+        return sum(1 for _ in base.glob("*/*.json")) if base.exists() else 0

@@ -1,0 +1,123 @@
+"""Reference facts shipped in corpus/reference: forces, fire and rescue services, regions, inspectors."""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+REFERENCE_DIR = Path(__file__).resolve().parent.parent / "corpus" / "reference"
+
+
+@dataclass(frozen=True)
+class Force:
+    name: str
+    short: str
+    aliases: tuple[str, ...]
+    kind: str          # territorial, special, other-uk, fire
+    region: str        # geographic region: English region, or Wales
+    slug: str
+
+    @property
+    def is_fire(self) -> bool:
+        return self.kind == "fire"
+
+
+@dataclass(frozen=True)
+class Inspector:
+    name: str
+    variants: tuple[str, ...]
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents removed, curly quotes and ampersands unified: a key for matching names."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("&", " and ")
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _clean_alias(alias: str) -> str:
+    return re.sub(r"\s*\(.*?\)\s*", " ", alias).strip()
+
+
+def _split(cell: str) -> tuple[str, ...]:
+    return tuple(a for a in (_clean_alias(x) for x in (cell or "").split(";")) if a)
+
+
+@lru_cache(maxsize=None)
+def forces(reference_dir: Path = REFERENCE_DIR) -> tuple[Force, ...]:
+    out = []
+    with open(reference_dir / "forces.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            region = "Wales" if row["nation"] == "Wales" else row["ons_region"]
+            slug = (row["hmicfrs_slug"] or "").split(" ")[0]
+            out.append(Force(row["name"], row["short"], _split(row["aliases"]), row["kind"],
+                             region, slug))
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def inspectors(reference_dir: Path = REFERENCE_DIR) -> tuple[Inspector, ...]:
+    out = []
+    with open(reference_dir / "inspectors.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            out.append(Inspector(row["name"], _split(row["name_variants"])))
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def force_by_name() -> dict[str, Force]:
+    """Folded full names and unambiguous aliases → force. Short names are left out: "Kent" is police and fire."""
+    table: dict[str, Force] = {}
+    ambiguous: set[str] = set()
+    for force in forces():
+        for key in (force.name, *force.aliases):
+            k = fold(key)
+            if k in table and table[k] is not force:
+                ambiguous.add(k)
+            table[k] = force
+    for k in ambiguous:
+        table.pop(k, None)
+    return table
+
+
+def lookup_force(name: str) -> Force | None:
+    return force_by_name().get(fold(name))
+
+
+def region_of(force_name: str) -> str | None:
+    force = lookup_force(force_name)
+    return force.region if force and force.region else None
+
+
+def regions_for(force_names) -> tuple[str, ...]:
+    """Geographic regions of the given forces, in first-seen order, without repeats."""
+    seen: list[str] = []
+    for name in force_names:
+        region = region_of(name)
+        if region and region not in seen:
+            seen.append(region)
+    return tuple(seen)
+
+
+@lru_cache(maxsize=None)
+def inspector_by_name() -> dict[str, str]:
+    """Folded name variants (with and without "Sir") → canonical inspector name."""
+    table: dict[str, str] = {}
+    for person in inspectors():
+        for variant in (person.name, *person.variants):
+            k = fold(variant)
+            table[k] = person.name
+            table[re.sub(r"^(sir|dame|lord) ", "", k)] = person.name
+    return table
+
+
+def canonical_inspector(name: str) -> str:
+    """The reference name of an inspector, or the name as written (tidied) when not in the table."""
+    k = re.sub(r"^(sir|dame|lord) ", "", fold(name))
+    k = re.sub(r",? (cbe|obe|qpm|kpm|cb|qfsm|dl|mbe)\b.*$", "", k)
+    return inspector_by_name().get(k) or re.sub(r"\s+", " ", name).strip()
