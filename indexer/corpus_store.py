@@ -91,6 +91,10 @@ class CorpusStore:
             return None
         return self._load(path)
 
+    def get_by_key(self, key: str) -> Entry | None:
+        path = self._entry_path(key)
+        return self._load(path) if path.exists() else None
+
     def _load(self, path: Path) -> Entry:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

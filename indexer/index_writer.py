@@ -1,0 +1,207 @@
+"""The Whoosh index: its schema, its generations on disk, and the one writer that changes it.
+
+An index folder holds generations (`gen-000001/`, …) and a `CURRENT` file naming the live one.
+Incremental runs commit into the live generation in batches (each Whoosh commit is atomic);
+`--rebuild` fills a new generation beside it and swaps `CURRENT` atomically, so readers never
+see a half-built index and a killed rebuild leaves the previous generation live.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+
+from .record import Document, to_index_fields
+
+logger = logging.getLogger(__name__)
+
+INDEX_NAME = "MAIN"
+CURRENT = "CURRENT"
+
+
+def make_schema() -> Schema:
+    stem = StemmingAnalyzer()
+    facet = dict(stored=True, commas=True, scorable=False, lowercase=False)
+    return Schema(
+        id=ID(unique=True, stored=True),
+        url=ID(stored=True),
+        title=TEXT(analyzer=stem, stored=True, field_boost=2.0, spelling=True),
+        body=TEXT(analyzer=stem, stored=True, spelling=True),
+        published=ID(stored=True, sortable=True),
+        published_asc=ID(sortable=True),
+        year=ID(stored=True, sortable=True),
+        type=ID(stored=True, sortable=True),
+        forces=KEYWORD(**facet),
+        regions=KEYWORD(**facet),
+        inspectors=KEYWORD(**facet),
+        hmi_region=ID(stored=True),
+        publication_types=KEYWORD(**facet),
+        # Analysed twins of the facet fields, for `force:kent` style queries typed by users.
+        force=TEXT(analyzer=stem),
+        region=TEXT(analyzer=stem),
+        inspector=TEXT(analyzer=stem),
+        ptype=TEXT(analyzer=stem),
+        parent=ID(stored=True),
+        report_ids=KEYWORD(stored=True, commas=True, scorable=False),
+        content_hash=ID(stored=True),
+        sources=STORED,
+        record=STORED,
+    )
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The live generation folder, or None when nothing has been indexed yet."""
+    try:
+        name = (index_dir / CURRENT).read_text().strip()
+    except OSError:
+        return None
+    path = index_dir / name
+    return path if name and whoosh_index.exists_in(path, indexname=INDEX_NAME) else None
+
+
+def _write_current(index_dir: Path, name: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".current-")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / CURRENT)
+
+
+def _next_generation_name(index_dir: Path) -> str:
+    numbers = [int(p.name[4:]) for p in index_dir.glob("gen-*") if p.name[4:].isdigit()]
+    return f"gen-{max(numbers, default=0) + 1:06d}"
+
+
+def new_generation(index_dir: Path) -> Path:
+    """An empty index in a fresh generation folder (not yet live)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    path = index_dir / _next_generation_name(index_dir)
+    path.mkdir()
+    whoosh_index.create_in(path, make_schema(), indexname=INDEX_NAME)
+    return path
+
+
+def open_live(index_dir: Path, create: bool = True):
+    """The live index, created (and made live) when there is none yet."""
+    path = current_generation(index_dir)
+    if path is None:
+        if not create:
+            return None
+        path = new_generation(index_dir)
+        _write_current(index_dir, path.name)
+    return whoosh_index.open_dir(path, indexname=INDEX_NAME)
+
+
+def make_live(index_dir: Path, generation: Path) -> None:
+    """Swap a finished generation in, then remove the older ones."""
+    _write_current(index_dir, generation.name)
+    remove_stale_generations(index_dir)
+
+
+def remove_stale_generations(index_dir: Path) -> None:
+    """Delete generations that are not live: a killed rebuild's leftovers, superseded indexes.
+
+    Readers that still have files open keep them (POSIX unlink semantics) until they refresh.
+    """
+    live = current_generation(index_dir)
+    for path in index_dir.glob("gen-*"):
+        if live is None or path.resolve() != live.resolve():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def indexed_sources(ix) -> dict[str, tuple[str, list[str]]]:
+    """doc id → (content hash, source signatures) for every document in the index."""
+    out = {}
+    with ix.searcher() as searcher:
+        for fields in searcher.all_stored_fields():
+            out[fields["id"]] = (fields.get("content_hash", ""), list(fields.get("sources") or []))
+    return out
+
+
+def stored_document(ix, doc_id: str) -> dict | None:
+    with ix.searcher() as searcher:
+        return searcher.document(id=doc_id)
+
+
+class BatchWriter:
+    """Writes documents in batches, committing every `batch_size` so long runs keep their progress."""
+
+    def __init__(self, ix, batch_size: int = 500, limitmb: int = 256):
+        self.ix = ix
+        self.batch_size = batch_size
+        self.limitmb = limitmb
+        self._writer = None
+        self._pending = 0
+        self.commits = 0
+
+    def _w(self):
+        if self._writer is None:
+            self._writer = self.ix.writer(limitmb=self.limitmb)
+        return self._writer
+
+    def put(self, doc: Document, sources: Iterable[str] = ()) -> None:
+        fields = to_index_fields(doc)
+        fields["report_ids"] = list(_report_ids(doc))
+        fields["sources"] = sorted(set(sources))
+        self._w().update_document(**fields)
+        self._tick()
+
+    def delete(self, doc_id: str) -> None:
+        self._w().delete_by_term("id", doc_id)
+        self._tick()
+
+    def _tick(self) -> None:
+        self._pending += 1
+        if self._pending >= self.batch_size:
+            self.commit()
+
+    def commit(self, optimize: bool = False) -> None:
+        if self._writer is not None:
+            self._writer.commit(optimize=optimize)
+            self.commits += 1
+            self._writer = None
+            self._pending = 0
+        elif optimize:
+            self.ix.optimize()
+
+    def cancel(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            self._writer = None
+
+
+def _report_ids(doc: Document):
+    from .urls import document_id
+    return {document_id(u) for u in doc.report_links}
+
+
+def index_size_bytes(index_dir: Path) -> int:
+    path = current_generation(index_dir)
+    if path is None:
+        return 0
+    return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+
+
+def read_status(index_dir: Path) -> dict | None:
+    try:
+        return json.loads((index_dir / "status.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write_status(index_dir: Path, status: dict) -> None:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".status-")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(status, fh, indent=1)
+    os.replace(tmp, index_dir / "status.json")

@@ -1,0 +1,40 @@
+"""Errors as the client expects them: JSON under /api and for exports, a page for people, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from indexer.query import InvalidRequest
+
+logger = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path in ("/healthz",) or request.path.endswith(
+        (".csv", ".atom"))
+
+
+def error_response(status: int, message: str):
+    if wants_json():
+        response = jsonify({"error": message})
+        response.status_code = status
+        return response
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app) -> None:
+    @app.errorhandler(InvalidRequest)
+    def invalid(exc):
+        return error_response(400, str(exc))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        return error_response(exc.code or 500, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        logger.exception("unexpected error on %s", request.path)
+        return error_response(500, "internal error: the search could not be completed")

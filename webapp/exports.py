@@ -1,0 +1,86 @@
+"""Exports of any search: CSV with every match (streamed), and an Atom feed, newest first, for alerts."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timezone
+from xml.sax.saxutils import escape
+
+from flask import Response, current_app, request, stream_with_context, url_for
+
+from indexer.query import parse_search_args
+
+from . import links, search_index
+
+CSV_COLUMNS = ("id", "title", "published", "type", "forces", "regions", "hmi_region", "inspectors",
+               "publication_types", "url", "report_links", "parent", "withdrawn", "score")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """A cell a spreadsheet will not run: values starting like a formula get a leading quote."""
+    text = "; ".join(value) if isinstance(value, (list, tuple)) else ("" if value is None else str(value))
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def search_csv():
+    req = parse_search_args(request.args.getlist)
+    rows = search_index().iter_documents(req)
+
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_COLUMNS)
+        for doc, score in rows:
+            values = doc.metadata()
+            values["score"] = score
+            writer.writerow([safe_cell(values.get(col)) for col in CSV_COLUMNS])
+            if buffer.tell() > 32_768:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return Response(stream_with_context(generate()), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="hmic-search.csv"'})
+
+
+def _atom_date(day: str | None) -> str:
+    return f"{day}T00:00:00Z" if day else datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def search_atom():
+    req = parse_search_args(request.args.getlist)
+    feed_req = req.with_(sort="newest", page=1, per_page=min(100, current_app.config["ATOM_ENTRIES"]))
+    result = search_index().search(feed_req)
+    self_url = request.url
+    html_url = request.host_url.rstrip("/") + links.search_url(req.with_(sort="newest", page=1))
+    updated = _atom_date(result["hits"][0]["published"] if result["hits"] else None)
+    title = f"HMIC Search: {links.describe(req, result['total'])}"
+    parts = ['<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">',
+             f"<title>{escape(title)}</title>", f"<id>{escape(self_url)}</id>",
+             f'<link rel="self" href="{escape(self_url, {chr(34): "&quot;"})}"/>',
+             f'<link rel="alternate" type="text/html" href="{escape(html_url, {chr(34): "&quot;"})}"/>',
+             f"<updated>{updated}</updated>", "<author><name>HMIC Search</name></author>"]
+    for hit in result["hits"]:
+        page = request.host_url.rstrip("/") + url_for("document", doc_id=hit["id"])
+        summary = f"{hit['type']}" + (f" · {', '.join(hit['forces'])}" if hit["forces"] else "")
+        parts.append(
+            "<entry>"
+            f"<title>{escape(hit['title'] or hit['url'])}</title>"
+            f"<id>urn:hmic-search:{escape(hit['id'])}</id>"
+            f'<link rel="alternate" href="{escape(page, {chr(34): "&quot;"})}"/>'
+            f'<link rel="via" href="{escape(hit["url"], {chr(34): "&quot;"})}"/>'
+            f"<updated>{_atom_date(hit['published'])}</updated>"
+            + (f"<published>{_atom_date(hit['published'])}</published>" if hit["published"] else "")
+            + "".join(f'<category term="{escape(f, {chr(34): "&quot;"})}"/>' for f in hit["forces"])
+            + f"<summary>{escape(summary)}</summary>"
+            "</entry>")
+    parts.append("</feed>")
+    return Response("\n".join(parts), mimetype="application/atom+xml")
+
+
+def init_app(app) -> None:
+    app.add_url_rule("/search.csv", "search_csv", search_csv)
+    app.add_url_rule("/search.atom", "search_atom", search_atom)
