@@ -20,7 +20,9 @@ from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-from .record import Document, to_index_fields
+from whoosh.query import Term
+
+from .record import Document, from_stored_fields, to_index_fields
 
 logger = logging.getLogger(__name__)
 
@@ -128,9 +130,43 @@ def indexed_sources(ix) -> dict[str, tuple[str, list[str]]]:
     return out
 
 
-def stored_document(ix, doc_id: str) -> dict | None:
+def open_generation(path: Path):
+    return whoosh_index.open_dir(path, indexname=INDEX_NAME)
+
+
+def doc_count(ix) -> int:
     with ix.searcher() as searcher:
-        return searcher.document(id=doc_id)
+        return searcher.doc_count()
+
+
+def report_link_updates(ix, written: list[Document]) -> list[tuple[Document, list]]:
+    """Documents whose `parent` must change so each report points at the page that links it.
+
+    Both directions: a newly written page adopts the reports it links, and a newly written report
+    finds the page already indexed that links it.
+    """
+    updates: dict[str, tuple[Document, list]] = {}
+    with ix.searcher() as searcher:
+        def current(doc_id):
+            if doc_id in updates:
+                return updates[doc_id]
+            fields = searcher.document(id=doc_id)
+            return (from_stored_fields(fields), list(fields.get("sources") or [])) if fields else None
+
+        for doc in written:
+            for report_id in _report_ids(doc):
+                if report_id == doc.id:
+                    continue
+                found = current(report_id)
+                if found and found[0].parent != doc.id:
+                    updates[report_id] = (found[0].replace(parent=doc.id), found[1])
+            if not doc.parent:
+                hits = searcher.search(Term("report_ids", doc.id), limit=1)
+                if hits.scored_length() and hits[0]["id"] != doc.id:
+                    found = current(doc.id)
+                    if found and found[0].parent != hits[0]["id"]:
+                        updates[doc.id] = (found[0].replace(parent=hits[0]["id"]), found[1])
+    return list(updates.values())
 
 
 class BatchWriter:

@@ -98,7 +98,7 @@ def _index_locked(store: CorpusStore, index_dir: Path, rebuild: bool, progress, 
     iw.remove_stale_generations(index_dir)  # leftovers of a killed rebuild
     if rebuild or iw.current_generation(index_dir) is None:
         generation = iw.new_generation(index_dir)
-        ix = iw.whoosh_index.open_dir(generation, indexname=iw.INDEX_NAME)
+        ix = iw.open_generation(generation)
         existing: dict = {}
     else:
         generation = None
@@ -165,8 +165,7 @@ def _index_locked(store: CorpusStore, index_dir: Path, rebuild: bool, progress, 
         writer.cancel()
         raise
     report.failed = dict(failures)
-    with ix.searcher() as s:
-        report.documents = s.doc_count()
+    report.documents = iw.doc_count(ix)
     if generation is not None:
         iw.make_live(index_dir, generation)
     report.seconds = round(time.monotonic() - started, 3)
@@ -187,28 +186,10 @@ def _safe_record(store: CorpusStore, entry: Entry, failures: Counter) -> Documen
 
 def _link_reports(ix, written: list[Document], writer: iw.BatchWriter) -> int:
     """Pair each report with the page that links it (release ↔ report), in both directions."""
-    from whoosh.query import Term
-    from .record import from_stored_fields
-    changes = 0
-    with ix.searcher() as searcher:
-        updates: dict[str, tuple[Document, list]] = {}
-        for doc in written:
-            if doc.report_links:  # a page: its reports point back to it
-                for report_id in iw._report_ids(doc):
-                    fields = searcher.document(id=report_id)
-                    if fields and fields.get("parent") != doc.id:
-                        rep = updates.get(report_id, (from_stored_fields(fields), fields.get("sources") or []))
-                        updates[report_id] = (rep[0].replace(parent=doc.id), rep[1])
-            if not doc.parent:  # any document: is it linked from a page already indexed?
-                hits = searcher.search(Term("report_ids", doc.id), limit=1)
-                if hits.scored_length() and hits[0]["id"] != doc.id:
-                    fields = searcher.document(id=doc.id)
-                    current = updates.get(doc.id, (from_stored_fields(fields), fields.get("sources") or []))
-                    updates[doc.id] = (current[0].replace(parent=hits[0]["id"]), current[1])
-    for doc, sources in updates.values():
+    updates = iw.report_link_updates(ix, written)
+    for doc, sources in updates:
         writer.put(doc, sources)
-        changes += 1
-    return changes
+    return len(updates)
 
 
 def status_after(report: IndexReport, crawl: dict | None = None) -> dict:

@@ -73,6 +73,8 @@ class FacetCache:
             if field in reader.schema:
                 for term in reader.lexicon(field):
                     value = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+                    if not value:  # undated or untyped documents have no facet value
+                        continue
                     table[value] = frozenset(reader.postings(field, term).all_ids())
             self.postings[field] = table
         self.dates = sorted(v for v in self.postings["published"] if v)
