@@ -18,8 +18,10 @@ _DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\.?,?\s
 _MDY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _NUMERIC = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b")
-_PUBLISHED_ON = re.compile(r"^(?:published on|date published|publication date|published|date of publication)"
-                           r"\s*:?\s*(.{6,40})$", re.I)
+_PUBLISHED_ON = re.compile(r"^(?:published on|date published|publication date|date of publication)\s*:?\s*(.{6,40})$",
+                           re.I)
+# "Published: 8 December 2015" also heads items in lists of other reports, so it counts only at the top.
+_PUBLISHED_SHORT = re.compile(r"^published\s*:\s*(.{6,40})$", re.I)
 _FIRST_PUBLISHED = re.compile(r"(?:first|originally|initially) published(?: on)?\s*:?\s*(.{6,40})", re.I)
 RELEASE_NUMBER = re.compile(r"#\s?(\d{2,4})\s?/\s?((?:19|20)\d{2})\b")
 _RELEASE_URL = re.compile(r"(?:release-|/)(\d{3})-?((?:19|20)\d{2})(?:[-/]|$)")
@@ -67,8 +69,8 @@ def parse_date(text: str) -> str | None:
 
 
 def from_published_on(page: ParsedPage) -> DateFinding | None:
-    for line in page.lines[:40]:
-        match = _PUBLISHED_ON.match(line)
+    for index, line in enumerate(page.lines[:40]):
+        match = _PUBLISHED_ON.match(line) or (_PUBLISHED_SHORT.match(line) if index < 6 else None)
         if match:
             found = parse_date(match.group(1))
             if found:

@@ -28,6 +28,8 @@ _AFTER_POLICE = re.compile(r"^\W{0,3}(police|constabulary|force\b|peel)", re.I)
 # Short names that are ordinary words or places far more often than they name a force or service.
 _SHORT_STOP = {"london", "avon", "city of london", "isle of wight", "hampshire and isle of wight", "cornwall",
                "west midlands fire"}
+_THEMATIC_TITLE = re.compile(r"\b(forces|services|national|nationally|england and wales|all \d+|state of (policing|fire)|"
+                             r"annual (report|assessment)|thematic|inspection programme)\b", re.I)
 _MANY = 4   # this many distinct bodies near the top of a page means a list or a national page
 
 
@@ -179,6 +181,8 @@ def _lead(lines: list[str], title: str) -> tuple[str, str]:
 
 
 def from_lead(lines: list[str], title: str, fire: bool) -> tuple[str, ...] | None:
+    if _THEMATIC_TITLE.search(title):
+        return ()
     lead, window = _lead(lines, title)
     if len(named(window, fire)) >= _MANY:
         return ()
