@@ -23,7 +23,7 @@ _PUBLISHED_ON = re.compile(r"^(?:published on|date published|publication date|da
 # "Published: 8 December 2015" also heads items in lists of other reports, so it counts only at the top.
 _PUBLISHED_SHORT = re.compile(r"^published\s*:\s*(.{6,40})$", re.I)
 _FIRST_PUBLISHED = re.compile(r"(?:first|originally|initially) published(?: on)?\s*:?\s*(.{6,40})", re.I)
-RELEASE_NUMBER = re.compile(r"#\s?(\d{2,4})\s?/\s?((?:19|20)\d{2})\b")
+RELEASE_NUMBER = re.compile(r"#\s?(\d{1,4})\s?/\s?((?:19|20)\d{2})\b")
 _RELEASE_URL = re.compile(r"(?:release-|/)(\d{3})-?((?:19|20)\d{2})(?:[-/]|$)")
 _META_KEYS = ("article:published_time", "og:published_time", "datepublished", "date", "dc.date.issued",
               "dcterms.issued", "dc.date", "dcterms.date", "citation_publication_date", "pubdate",
