@@ -22,7 +22,7 @@ def declared_charset(body: bytes, content_type: str | None) -> str | None:
     if content_type:
         match = _HEADER_CHARSET.search(content_type)
         if match:
-            return match.group(1).decode() if isinstance(match.group(1), bytes) else match.group(1)
+            return match.group(1)
     match = _META_CHARSET.search(body[:4096])
     return match.group(1).decode("ascii", "replace") if match else None
 
@@ -40,7 +40,7 @@ def decode(body: bytes, content_type: str | None = None) -> str:
     """Text of `body`; undecodable bytes become U+FFFD rather than an exception."""
     bom = charset_from_bom(body)
     if bom:
-        return body[len(codecs.BOM_UTF8) if bom == "utf-8" else 2:].decode(bom, "replace")
+        return body[len(codecs.BOM_UTF8) if bom == "utf-8" else 2:].decode(bom, "replace").lstrip("\ufeff")
     declared = _known(declared_charset(body, content_type))
     if declared and declared not in ("utf-8", "ascii"):
         try:
@@ -53,9 +53,11 @@ def decode(body: bytes, content_type: str | None = None) -> str:
         pass
     if declared and declared not in ("utf-8", "ascii"):
         return body.decode(declared, "replace")
-    # Mostly-UTF-8 with a few bad bytes stays UTF-8; otherwise a legacy single-byte page.
+    # UTF-8 with a few bad bytes stays UTF-8 (its multi-byte characters decode); else a legacy single-byte page.
     text = body.decode("utf-8", "replace")
-    if text.count("\ufffd") <= max(2, len(text) // 200):
+    bad = text.count("\ufffd")
+    good = sum(1 for c in text if ord(c) > 127 and c != "\ufffd")
+    if bad == 0 or (good and bad <= good * 3 + 2):
         return text
     return body.decode("cp1252", "replace")
 
