@@ -36,7 +36,7 @@ class DateFinding:
     source: str
 
 
-def _valid(year: int, month: int, day: int) -> str | None:
+def valid_date(year: int, month: int, day: int) -> str | None:
     try:
         found = date(year, month, day)
     except ValueError:
@@ -59,12 +59,12 @@ def parse_date(text: str) -> str | None:
             continue
         a, b, c = match.groups()
         if order == "ymd":
-            return _valid(int(a), int(b), int(c))
+            return valid_date(int(a), int(b), int(c))
         if order == "dmy":
-            return _valid(int(c), _month(b), int(a))
+            return valid_date(int(c), _month(b), int(a))
         if order == "mdy":
-            return _valid(int(c), _month(a), int(b))
-        return _valid(int(c), int(b), int(a))
+            return valid_date(int(c), _month(a), int(b))
+        return valid_date(int(c), int(b), int(a))
     return None
 
 

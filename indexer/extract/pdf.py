@@ -6,9 +6,9 @@ import io
 import logging
 import re
 import warnings
-from datetime import date
 from urllib.parse import unquote, urlsplit
 
+from .dates import valid_date
 from .page import ParsedPage
 from .text import clean_lines, normalise_space
 
@@ -30,12 +30,7 @@ def pdf_date(raw) -> str | None:
     match = _PDF_DATE.match(str(raw).strip())
     if not match:
         return None
-    year, month, day = int(match.group(1)), int(match.group(2) or 0), int(match.group(3) or 0)
-    try:
-        found = date(year, month, day)
-    except ValueError:
-        return None
-    return found.isoformat() if 1990 <= year <= 2100 else None
+    return valid_date(int(match.group(1)), int(match.group(2) or 0), int(match.group(3) or 0))
 
 
 def title_from_url(url: str) -> str:
