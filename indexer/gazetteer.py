@@ -20,6 +20,7 @@ class Force:
     kind: str          # territorial, special, other-uk, fire
     region: str        # geographic region: English region, or Wales
     slug: str
+    ids: tuple[str, ...] = ()   # other URL slugs seen for the body (data.police.uk id)
 
     @property
     def is_fire(self) -> bool:
@@ -49,14 +50,52 @@ def _split(cell: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=None)
+def extra_aliases(reference_dir: Path = REFERENCE_DIR) -> dict[str, tuple[str, ...]]:
+    """Project aliases (corpus/reference/aliases.csv: alias,name,source) added to forces.csv's own."""
+    path = reference_dir / "aliases.csv"
+    out: dict[str, tuple[str, ...]] = {}
+    if not path.exists():
+        return out
+    with open(path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            out[row["name"]] = out.get(row["name"], ()) + (row["alias"].strip(),)
+    return out
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold(re.sub(r"\(.*?\)", "", text)).replace(" and ", " and ")).strip("-")
+
+
+@lru_cache(maxsize=None)
+def force_by_slug() -> dict[tuple[str, bool], Force]:
+    """(URL slug, is_fire) -> force, from the slugs seen on the site and slugs made from the names."""
+    table: dict[tuple[str, bool], Force] = {}
+    for force in forces():
+        names = [force.short, force.name, *force.aliases]
+        if force.is_fire:
+            names += [re.sub(r"\s+(fire and rescue service|fire (&|and) rescue service|fire service|fire brigade)$", "",
+                             force.name, flags=re.I)]
+        slugs = [*force.ids, *(slugify(n) for n in names)]
+        for slug in slugs:
+            if slug:
+                table.setdefault((slug, force.is_fire), force)
+    return table
+
+
+def lookup_slug(slug: str, fire: bool) -> Force | None:
+    return force_by_slug().get((slug.lower(), fire))
+
+
+@lru_cache(maxsize=None)
 def forces(reference_dir: Path = REFERENCE_DIR) -> tuple[Force, ...]:
     out = []
     with open(reference_dir / "forces.csv", newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             region = "Wales" if row["nation"] == "Wales" else row["ons_region"]
             slug = (row["hmicfrs_slug"] or "").split(" ")[0]
-            out.append(Force(row["name"], row["short"], _split(row["aliases"]), row["kind"],
-                             region, slug))
+            ids = tuple(x for x in (row.get("police_uk_id") or "", *(row["hmicfrs_slug"] or "").split(" ")) if x)
+            out.append(Force(row["name"], row["short"], _split(row["aliases"]) + extra_aliases().get(row["name"], ()),
+                             row["kind"], region, slug, ids))
     return tuple(out)
 
 
