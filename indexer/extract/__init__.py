@@ -87,6 +87,12 @@ def _parse(body: bytes, url: str, content_type: str | None) -> ParsedPage:
 
 
 def _on_site(candidate: str, url: str) -> bool:
+    """Whether a page's stated canonical address may name it: on the site, on its own host, or for a
+    local file (which has no address of its own, so the page's own claim is the best identity)."""
+    if urlsplit(candidate).scheme not in ("http", "https"):
+        return False
+    if urlsplit(url).scheme == "file":
+        return True
     host = (urlsplit(candidate).hostname or "").lower()
     return bool(host) and (host in PAGE_HOSTS or host == ASSETS_HOST or host == (urlsplit(url).hostname or "").lower())
 
