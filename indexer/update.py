@@ -22,22 +22,45 @@ EXIT_PARTIAL = 4       # ran to the end, but some pages failed
 
 
 def run_update(corpus_dir: Path, index_dir: Path, *, crawl_options: dict, lock_wait: float = 30.0,
-               progress=None) -> dict:
-    """Crawl the site into the corpus, then index what changed. Returns the run's status."""
+               progress=None, index_every: float = 120.0) -> dict:
+    """Crawl the site into the corpus, then index what changed. Returns the run's status.
+
+    While a long crawl runs, what it has stored so far is indexed every `index_every` seconds, so a
+    first run is searchable while it grows and a killed run keeps what it had indexed.
+    """
     from .crawl import run_crawl  # the network side is only imported when a crawl runs
 
     index_dir = Path(index_dir)
     started = now_iso()
     with writer_lock(index_dir, wait=lock_wait):
-        try:
-            crawl = run_crawl(corpus_dir, progress=progress, **crawl_options)
-            crawl_dict = crawl.to_dict()
-        except Exception as exc:
-            _record_failure(index_dir, started, f"crawl: {exc}")
-            raise
+        outcome: dict = {}
+
+        def crawl_thread():
+            try:
+                outcome["report"] = run_crawl(corpus_dir, progress=progress, **crawl_options)
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread below
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=crawl_thread, name="hmic-crawl", daemon=True)
+        worker.start()
+        interims = []
+        while worker.is_alive():
+            worker.join(index_every)
+            if worker.is_alive():
+                interim = _index_locked(_store(corpus_dir), index_dir, False, False, 500)
+                interims.append(interim)
+                logger.info("indexed while crawling: %s", interim.summary())
+        if "error" in outcome:
+            _record_failure(index_dir, started, f"crawl: {outcome['error']}")
+            raise outcome["error"]
+        crawl_dict = outcome["report"].to_dict()
         report = _index_locked(_store(corpus_dir), index_dir, False, progress, 500)
     status = status_after(report, crawl_dict)
     status["started"] = started
+    for interim in interims:  # the whole run's counts, not just its last increment
+        status["new"] += interim.added
+        status["changed"] += interim.updated
+        status["failed"] += sum(interim.failed.values())
     iw.write_status(index_dir, status)
     return status
 
