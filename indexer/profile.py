@@ -210,11 +210,14 @@ def load_profile(path: str | Path | None = None) -> Profile:
         raise ProfileError(f"site profile {path}: {exc}") from exc
     try:
         return _build(data)
-    except (KeyError, TypeError, ValueError, re.error) as exc:
+    except KeyError as exc:
+        raise ProfileError(f"site profile {path}: missing {exc}") from exc
+    except (TypeError, ValueError, re.error) as exc:
         raise ProfileError(f"site profile {path}: {exc}") from exc
 
 
 def _build(data: dict) -> Profile:
+    data["base_url"]
     hosts = tuple(HostRule(h["host"].lower(), tuple(h.get("prefixes", ["/"])), h.get("role", "pages"))
                   for h in data["hosts"])
     if not hosts:
