@@ -217,7 +217,8 @@ def load_profile(path: str | Path | None = None) -> Profile:
 
 
 def _build(data: dict) -> Profile:
-    data["base_url"]
+    if "base_url" not in data:
+        raise KeyError("base_url")
     hosts = tuple(HostRule(h["host"].lower(), tuple(h.get("prefixes", ["/"])), h.get("role", "pages"))
                   for h in data["hosts"])
     if not hosts:
