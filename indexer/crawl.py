@@ -135,6 +135,8 @@ class Crawler:
         return self.report
 
     def _seed(self, robots) -> None:
+        declared = discover.robots_sitemaps(robots, self.profile.root) if robots else []
+        self._read_sitemaps(declared or [self.profile.start_url(p) for p in self.profile.sitemaps])
         for path in self.profile.listings:
             self.enqueue(self.profile.start_url(path), kind="listing")
         for path in self.profile.feeds:
@@ -142,8 +144,6 @@ class Crawler:
             if target and entry_key(target) not in self.seen:
                 self.seen.add(entry_key(target))
                 self.frontier.append(Task(target, "feed"))
-        declared = discover.robots_sitemaps(robots, self.profile.root) if robots else []
-        self._read_sitemaps(declared or [self.profile.start_url(p) for p in self.profile.sitemaps])
 
     def _read_sitemaps(self, urls: list[str]) -> None:
         queue, done = deque(urls), set()

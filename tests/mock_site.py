@@ -82,7 +82,8 @@ class MockSite:
         self.hits: list[Hit] = []
         self.lock = threading.Lock()
         self._answered: dict[str, int] = {}
-        self.blocking = False          # when True every path but /robots.txt answers 403, as a CDN might
+        # After this many requests, every path but /robots.txt answers 403, as a CDN might (None: never).
+        self.block_after: int | None = None
         self._servers: list[ThreadingHTTPServer] = []
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -263,7 +264,7 @@ class MockSite:
         with self.lock:
             count = self._answered[path] = self._answered.get(path, 0) + 1
             res = self.resources.get(path)
-        if self.blocking and path != "/robots.txt":
+        if self.block_after is not None and len(self.hits) > self.block_after and path != "/robots.txt":
             return _send(handler, hit, 403, b"Forbidden", "text/plain")
         if server == "assets" and not (path.startswith("/uploads/") or path == "/robots.txt"):
             return _send(handler, hit, 404, b"not here", "text/plain")
