@@ -44,6 +44,8 @@ class Entry:
     source: str = "crawl"          # crawl | ingest
     missing_since: str | None = None   # first time the site answered 404/410 for it
     truncated: bool = False
+    kind: str = ""                 # page | listing | pdf, as the crawler found it ("" for ingested files)
+    checked_at: str | None = None  # last time the site confirmed this copy (a 304, or a skip by sitemap lastmod)
 
     def replace(self, **changes) -> "Entry":
         return dataclasses.replace(self, **changes)
@@ -147,6 +149,21 @@ class CorpusStore:
                 logger.warning("skipping corrupt corpus entry %s", exc)
                 if errors is not None:
                     errors.append(str(exc))
+
+    def read_state(self, name: str) -> dict | None:
+        """A small JSON document of run state (e.g. the crawler's last run), or None."""
+        path = self.root / "state" / f"{name}.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            logger.warning("ignoring unreadable state %s: %s", path, exc)
+            return None
+
+    def write_state(self, name: str, data: dict) -> None:
+        _atomic_write(self.root / "state" / f"{name}.json",
+                      json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
 
     def __len__(self) -> int:
         base = self.root / "entries"
