@@ -106,7 +106,8 @@ def _index_locked(store: CorpusStore, index_dir: Path, rebuild: bool, progress, 
         existing = iw.indexed_sources(ix)
 
     errors: list[str] = []
-    entries = {e.key: e for e in store.entries(errors)}
+    # Listing pages (news-feed pages, ?page=N) are how the crawler finds documents, not documents.
+    entries = {e.key: e for e in store.entries(errors) if e.kind != "listing"}
     report.corrupt = len(errors)
     report.scanned = len(entries)
     known = {sig: doc_id for doc_id, (_, sigs) in existing.items() for sig in sigs}

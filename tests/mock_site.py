@@ -51,8 +51,15 @@ class Hit:
 
 
 def pdf_bytes(title: str) -> bytes:
-    return (b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% " + title.encode() +
-            b"\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    """A real two-page PDF report with a text layer, as the inspectorate publishes them."""
+    from fpdf import FPDF
+    pdf = FPDF()
+    pdf.set_title(title)
+    pdf.set_font("helvetica", size=12)
+    for page in (f"{title}. An inspection of Northamptonshire Police.", "Findings: custody and child protection."):
+        pdf.add_page()
+        pdf.multi_cell(0, 10, page)
+    return bytes(pdf.output())
 
 
 def page_html(title: str, paragraphs: list[str], links: list[tuple[str, str]] = (), head: str = "") -> bytes:

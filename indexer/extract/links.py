@@ -14,8 +14,12 @@ _OTHER_SECTION = re.compile(r"press release|free pdf reader|related|see also|mor
 
 
 def _is_site(url: str, page_url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return host in PAGE_HOSTS or host == ASSETS_HOST or host == (urlsplit(page_url).hostname or "").lower()
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host in PAGE_HOSTS or host == ASSETS_HOST or host == (urlsplit(page_url).hostname or "").lower():
+        return True
+    # An uploads PDF on another host of a mirror stands for the report host (PDFs live on a second host).
+    return parts.scheme in ("http", "https") and "/uploads/" in parts.path and parts.path.lower().endswith(".pdf")
 
 
 def _kind(url: str) -> str | None:
