@@ -12,7 +12,7 @@ from flask import Response, current_app, request, stream_with_context, url_for
 
 from indexer.query import parse_search_args
 
-from . import links, present, search_index
+from . import links, present, searching
 
 CSV_COLUMNS = ("id", "title", "published", "type", "forces", "regions", "hmi_region", "inspectors",
                "publication_types", "url", "report_links", "parent", "withdrawn", "score")
@@ -27,7 +27,7 @@ def safe_cell(value) -> str:
 
 def search_csv():
     req = parse_search_args(request.args.getlist)
-    rows = search_index().iter_documents(req)
+    rows = searching.iter_documents(req)
 
     def generate():
         buffer = io.StringIO()
@@ -82,7 +82,7 @@ def _entry(hit: dict, base: str) -> str:
 def search_atom():
     req = parse_search_args(request.args.getlist)
     feed_req = req.with_(sort="newest", page=1, per_page=min(100, current_app.config["ATOM_ENTRIES"]))
-    result = search_index().search(feed_req)
+    result = searching.search(feed_req)
     base = request.host_url.rstrip("/")
     html_url = base + links.search_url(req.with_(sort="newest", page=1))
     updated = _atom_date(result["hits"][0]["published"] if result["hits"] else None)

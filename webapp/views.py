@@ -7,9 +7,9 @@ import re
 from flask import abort, render_template, request
 from markupsafe import Markup
 
-from indexer.query import FACETS, SearchRequest
+from indexer.query import FACETS, InvalidRequest, SearchRequest
 
-from . import forms, links, present, search_index
+from . import forms, links, present, search_index, searching
 
 DOC_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -23,7 +23,7 @@ def valid_doc_id(doc_id: str) -> str:
 
 def search_page():
     req, errors = forms.read_search_form(request.args)
-    result = search_index().search(req) if errors.query_ok else None
+    result = _search_or_error(req, errors)
     context = {"req": req, "errors": errors.summary(), "error": next(iter(errors.messages.values()), None),
                "error_params": set(errors.messages), "result": result, "facets": [],
                "filters": links.active_filters(req), "hints": [], "pages": None, "hits": []}
@@ -39,6 +39,17 @@ def search_page():
         context["api_url"] = links.search_url(req, "/api/search")
     context["clear_url"] = links.clear_url(req)
     return render_template("search.html", **context), (400 if errors else 200)
+
+
+def _search_or_error(req: SearchRequest, errors: forms.FormErrors) -> dict | None:
+    """The result, or None with the query's error added when the query is invalid or cannot be read."""
+    if not errors.query_ok:
+        return None
+    try:
+        return searching.search(req)
+    except InvalidRequest as exc:
+        errors.messages["q"] = str(exc)
+        return None
 
 
 def _annotate(hits: list[dict]) -> list[dict]:
@@ -66,17 +77,16 @@ def _pagination(req: SearchRequest, total: int) -> dict:
 
 
 def _drop_hints(req: SearchRequest) -> list[dict]:
-    reader = search_index()
     counts = {}
     for name in FACETS:
         for value in getattr(req, name):
             looser = req.with_(**{name: tuple(v for v in getattr(req, name) if v != value)}, page=1, per_page=1)
-            counts[links.toggle_url(req, name, value)] = reader.search(looser)["total"]
+            counts[links.toggle_url(req, name, value)] = searching.search(looser)["total"]
     if req.date_from:
-        counts[links.search_url(req.with_(date_from=None, page=1))] = reader.search(
+        counts[links.search_url(req.with_(date_from=None, page=1))] = searching.search(
             req.with_(date_from=None, page=1, per_page=1))["total"]
     if req.date_to:
-        counts[links.search_url(req.with_(date_to=None, page=1))] = reader.search(
+        counts[links.search_url(req.with_(date_to=None, page=1))] = searching.search(
             req.with_(date_to=None, page=1, per_page=1))["total"]
     return links.drop_hints(req, counts)
 
