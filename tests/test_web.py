@@ -69,7 +69,7 @@ def test_no_results_suggest_a_spelling_and_a_filter_to_drop(client):
 def test_pagination_links(client):
     page = soup(client.get("/?per_page=3"))
     nav = page.select_one("nav.pagination")
-    assert nav.select_one("[aria-current=page]").get_text() == "1"
+    assert nav.select_one("[aria-current=page]").get_text() == "Page 1"
     assert "page=2" in nav.select_one("a[rel=next]")["href"]
 
 

@@ -9,14 +9,14 @@ from flask import abort, jsonify, request
 
 from indexer.query import parse_search_args
 
-from . import search_index
+from . import search_index, searching
 from .views import valid_doc_id
 
 OPENAPI = Path(__file__).with_name("openapi.json")
 
 
 def api_search():
-    return jsonify(search_index().search(parse_search_args(request.args.getlist)))
+    return jsonify(searching.search(parse_search_args(request.args.getlist)))
 
 
 def api_document(doc_id: str):

@@ -32,7 +32,11 @@ def init_app(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
-        return error_response(exc.code or 500, exc.description or exc.name)
+        response = app.make_response(error_response(exc.code or 500, exc.description or exc.name))
+        for name, value in exc.get_headers():  # keep what the status needs, e.g. Allow on a 405
+            if name.lower() not in ("content-type", "content-length"):
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime, timezone
 from xml.sax.saxutils import escape
 
@@ -11,7 +12,7 @@ from flask import Response, current_app, request, stream_with_context, url_for
 
 from indexer.query import parse_search_args
 
-from . import links, search_index
+from . import links, present, searching
 
 CSV_COLUMNS = ("id", "title", "published", "type", "forces", "regions", "hmi_region", "inspectors",
                "publication_types", "url", "report_links", "parent", "withdrawn", "score")
@@ -26,7 +27,7 @@ def safe_cell(value) -> str:
 
 def search_csv():
     req = parse_search_args(request.args.getlist)
-    rows = search_index().iter_documents(req)
+    rows = searching.iter_documents(req)
 
     def generate():
         buffer = io.StringIO()
@@ -50,33 +51,47 @@ def _atom_date(day: str | None) -> str:
     return f"{day}T00:00:00Z" if day else datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value) -> str:
+    """Text safe in XML content and attribute values: escaped, characters XML forbids removed."""
+    return escape(_NOT_XML.sub("", str(value or "")), {'"': "&quot;"})
+
+
+def _link(rel: str, href: str, type_: str = "") -> str:
+    return f'<link rel="{rel}"' + (f' type="{type_}"' if type_ else "") + f' href="{xml_text(href)}"/>'
+
+
+def _entry(hit: dict, base: str) -> str:
+    summary = hit["type"] + (f" · {', '.join(hit['forces'])}" if hit["forces"] else "")
+    via = present.safe_href(hit["url"])
+    return "".join([
+        "<entry>",
+        f"<title>{xml_text(hit['title'] or hit['url'])}</title>",
+        f"<id>urn:hmic-search:{xml_text(hit['id'])}</id>",
+        _link("alternate", base + url_for("document", doc_id=hit["id"]), "text/html"),
+        _link("via", via) if via else "",
+        f"<updated>{_atom_date(hit['published'])}</updated>",
+        f"<published>{_atom_date(hit['published'])}</published>" if hit["published"] else "",
+        *(f'<category term="{xml_text(f)}"/>' for f in hit["forces"]),
+        f"<summary>{xml_text(summary)}</summary>",
+        "</entry>"])
+
+
 def search_atom():
     req = parse_search_args(request.args.getlist)
     feed_req = req.with_(sort="newest", page=1, per_page=min(100, current_app.config["ATOM_ENTRIES"]))
-    result = search_index().search(feed_req)
-    self_url = request.url
-    html_url = request.host_url.rstrip("/") + links.search_url(req.with_(sort="newest", page=1))
+    result = searching.search(feed_req)
+    base = request.host_url.rstrip("/")
+    html_url = base + links.search_url(req.with_(sort="newest", page=1))
     updated = _atom_date(result["hits"][0]["published"] if result["hits"] else None)
     title = f"HMIC Search: {links.describe(req, result['total'])}"
-    parts = ['<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">',
-             f"<title>{escape(title)}</title>", f"<id>{escape(self_url)}</id>",
-             f'<link rel="self" href="{escape(self_url, {chr(34): "&quot;"})}"/>',
-             f'<link rel="alternate" type="text/html" href="{escape(html_url, {chr(34): "&quot;"})}"/>',
+    parts = ['<?xml version="1.0" encoding="utf-8"?>', '<feed xmlns="http://www.w3.org/2005/Atom">',
+             f"<title>{xml_text(title)}</title>", f"<id>{xml_text(request.url)}</id>",
+             _link("self", request.url, "application/atom+xml"), _link("alternate", html_url, "text/html"),
              f"<updated>{updated}</updated>", "<author><name>HMIC Search</name></author>"]
-    for hit in result["hits"]:
-        page = request.host_url.rstrip("/") + url_for("document", doc_id=hit["id"])
-        summary = f"{hit['type']}" + (f" · {', '.join(hit['forces'])}" if hit["forces"] else "")
-        parts.append(
-            "<entry>"
-            f"<title>{escape(hit['title'] or hit['url'])}</title>"
-            f"<id>urn:hmic-search:{escape(hit['id'])}</id>"
-            f'<link rel="alternate" href="{escape(page, {chr(34): "&quot;"})}"/>'
-            f'<link rel="via" href="{escape(hit["url"], {chr(34): "&quot;"})}"/>'
-            f"<updated>{_atom_date(hit['published'])}</updated>"
-            + (f"<published>{_atom_date(hit['published'])}</published>" if hit["published"] else "")
-            + "".join(f'<category term="{escape(f, {chr(34): "&quot;"})}"/>' for f in hit["forces"])
-            + f"<summary>{escape(summary)}</summary>"
-            "</entry>")
+    parts.extend(_entry(hit, base) for hit in result["hits"])
     parts.append("</feed>")
     return Response("\n".join(parts), mimetype="application/atom+xml")
 

@@ -38,13 +38,14 @@ def export_url(req: SearchRequest, path: str) -> str:
 
 
 def facet_view(name: str, values: list[dict], req: SearchRequest) -> dict:
-    """One facet as the page shows it: Datasette's shape (name, label, results with toggle URLs)."""
+    """One facet as the page shows it: Datasette's shape (name, label, results with toggle URLs), selected first."""
     selected = set(getattr(req, name))
     return {"name": name, "label": FACET_LABELS[name],
             "selected_count": len(selected),
             "results": [{"value": v["value"], "label": v["value"], "count": v["count"],
                          "selected": v["value"] in selected,
-                         "toggle_url": toggle_url(req, name, v["value"])} for v in values]}
+                         "toggle_url": toggle_url(req, name, v["value"])}
+                        for v in sorted(values, key=lambda v: v["value"] not in selected)]}
 
 
 def _plural(type_: str, n: int) -> str:
