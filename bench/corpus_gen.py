@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import html
 import itertools
+import math
 import random
 import sys
 import time
@@ -97,8 +98,9 @@ def _synthetic_words(rng: random.Random, count: int) -> list[str]:
 class CorpusGenerator:
     """Deterministic documents: `generate(n)` yields the same N documents for the same seed."""
 
-    def __init__(self, seed: int = SEED, vocabulary_size: int = VOCABULARY_SIZE):
+    def __init__(self, seed: int = SEED, vocabulary_size: int = VOCABULARY_SIZE, median_words: int = 600):
         self.seed = seed
+        self.mu = math.log(median_words)
         rng = random.Random(seed)
         head = list(dict.fromkeys(COMMON + DOMAIN))
         self.vocabulary = head + _synthetic_words(rng, vocabulary_size - len(head))
@@ -158,7 +160,7 @@ class CorpusGenerator:
                 REPORT: f"/publication-html/{slug}/",
                 PEEL_ASSESSMENT: f"/peel-assessments/peel-{published.year}/{slug}/",
                 FRS_ASSESSMENT: f"/frs-assessment/frs-{published.year}/{slug}/"}[kind]
-        n_words = max(150, min(3000, int(rng.lognormvariate(6.4, 0.5))))  # median ≈ 600 words
+        n_words = max(20, min(5 * int(math.exp(self.mu)), int(rng.lognormvariate(self.mu, 0.5))))
         paragraphs = self._paragraphs(rng, n_words, topic_words)
         said = (f"HM Inspector of Constabulary for the {hmi_region}, {inspector}, said:" if hmi_region
                 else f"HM Inspector of Constabulary {inspector} said:")
