@@ -169,20 +169,40 @@ def report_link_updates(ix, written: list[Document]) -> list[tuple[Document, lis
     return list(updates.values())
 
 
-class BatchWriter:
-    """Writes documents in batches, committing every `batch_size` so long runs keep their progress."""
+PARALLEL_MIN_DOCS = 2000  # below this, starting sub-processes costs more than it saves
 
-    def __init__(self, ix, batch_size: int = 500, limitmb: int = 256):
+
+def parallel_procs(documents: int) -> int:
+    """Writer processes for a bulk load of this many documents: one per core (at most 4), else 1."""
+    if documents < PARALLEL_MIN_DOCS:
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class BatchWriter:
+    """Writes documents in batches, committing every `batch_size` so long runs keep their progress.
+
+    With `procs` > 1 (a bulk load into a fresh generation), Whoosh's multi-process writer analyses
+    and writes documents in that many sub-processes, and each leaves its own segment rather than
+    spending a single-threaded merge at commit; `commit(optimize=True)` merges them once at the end.
+    """
+
+    def __init__(self, ix, batch_size: int = 500, limitmb: int = 256, procs: int = 1):
         self.ix = ix
         self.batch_size = batch_size
         self.limitmb = limitmb
+        self.procs = procs
         self._writer = None
         self._pending = 0
         self.commits = 0
 
     def _w(self):
         if self._writer is None:
-            self._writer = self.ix.writer(limitmb=self.limitmb)
+            if self.procs > 1:
+                self._writer = self.ix.writer(procs=self.procs, multisegment=True, batchsize=100,
+                                              limitmb=max(32, self.limitmb // self.procs))
+            else:
+                self._writer = self.ix.writer(limitmb=self.limitmb)
         return self._writer
 
     def put(self, doc: Document, sources: Iterable[str] = ()) -> None:
@@ -207,6 +227,7 @@ class BatchWriter:
             self.commits += 1
             self._writer = None
             self._pending = 0
+            self.procs = 1  # the bulk load is over; later fix-ups are small
         elif optimize:
             self.ix.optimize()
 
@@ -214,6 +235,15 @@ class BatchWriter:
         if self._writer is not None:
             self._writer.cancel()
             self._writer = None
+
+
+def bulk_writer(ix, documents: int) -> BatchWriter:
+    """A writer filling a fresh generation: one commit at the end, in parallel when large.
+
+    Intermediate commits would keep nothing (a killed rebuild is discarded whole) and each one
+    costs a flush and a merge.
+    """
+    return BatchWriter(ix, batch_size=max(documents, 1) + 1, procs=parallel_procs(documents))
 
 
 def _report_ids(doc: Document):

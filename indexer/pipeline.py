@@ -141,7 +141,10 @@ def _index_locked(store: CorpusStore, index_dir: Path, rebuild: bool, progress, 
             if doc is not None and doc.id == doc_id:
                 groups[doc_id][key] = doc
 
-    writer = iw.BatchWriter(ix, batch_size=batch_size)
+    if generation is not None:
+        writer = iw.bulk_writer(ix, len(touched))
+    else:
+        writer = iw.BatchWriter(ix, batch_size=batch_size)
     written: list[Document] = []
     try:
         for doc_id in sorted(touched):
@@ -161,7 +164,9 @@ def _index_locked(store: CorpusStore, index_dir: Path, rebuild: bool, progress, 
                 report.added += 1
         writer.commit()
         report.relinked = _link_reports(ix, written, writer)
-        writer.commit(optimize=bool(written) and (rebuild or len(written) > 1000))
+        # A bulk load leaves one segment per writer process, few enough; merging them would
+        # rewrite every posting single-threaded. Large incremental runs leave many: merge those.
+        writer.commit(optimize=bool(written) and generation is None and len(written) > 1000)
     except BaseException:
         writer.cancel()
         raise

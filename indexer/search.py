@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import highlight
+from whoosh import collectors, highlight
 from whoosh import index as whoosh_index
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 from whoosh.query import Every, Term
@@ -26,6 +26,8 @@ from .record import FACET_FIELDS, Document, from_stored_fields
 logger = logging.getLogger(__name__)
 
 SNIPPET_CHARS = 240
+# Highlighting re-analyses the text; a long report's first pages give a snippet at a bounded cost.
+HIGHLIGHT_CHARS = 50_000
 FIELD_ALIASES = {"force": ["forces", "police", "service"], "inspector": ["inspectors", "hmi"],
                  "region": ["regions"], "ptype": ["publication_type", "topic"], "title": ["headline"]}
 
@@ -99,6 +101,35 @@ class FacetCache:
         return out
 
 
+class MatchSetCollector(collectors.WrappingCollector):
+    """One pass over the query's matches: every match is recorded (the set facets are counted from)
+    and only those in `allowed` (the filters, or None for all) are scored into the child's top N.
+
+    The child must not skip documents (no block-quality skipping, no matcher replacement), or the
+    recorded set would miss matches.
+    """
+
+    def __init__(self, child, allowed=None):
+        super().__init__(child)
+        self.allowed = allowed
+        self.matched: list[int] = []
+
+    def collect_matches(self):
+        child = self.child
+        offset, allowed, matched, collect = child.offset, self.allowed, self.matched, child.collect
+        append = matched.append
+        if allowed is None:
+            for sub_docnum in child.matches():
+                append(offset + sub_docnum)
+                collect(sub_docnum)
+        else:
+            for sub_docnum in child.matches():
+                docnum = offset + sub_docnum
+                append(docnum)
+                if docnum in allowed:
+                    collect(sub_docnum)
+
+
 @dataclass
 class _State:
     generation: Path | None
@@ -127,7 +158,10 @@ class SearchIndex:
         if state and state.generation == generation and state.searcher is not None:
             state.checked = now
             if not state.searcher.up_to_date():
-                state.searcher = state.searcher.refresh()
+                # A fresh searcher, not `refresh()`: that reuses segment readers by segment id and
+                # so keeps their old deletions, counting deleted and replaced documents.
+                old, state.searcher = state.searcher, state.ix.searcher()
+                old.close()
                 state.facets = FacetCache(state.searcher)
             return state
         if state and state.searcher is not None:
@@ -190,15 +224,50 @@ class SearchIndex:
             if state is None:
                 return empty
             qobj = self.parse(req.q, state.searcher.schema)
-            base, selected = self._match_sets(state, req, qobj)
-            matching = self._intersect(base, selected)
+            if req.effective_sort() == "relevance" and not isinstance(qobj, Every):
+                base, selected, results = self._scored_pass(state, req, qobj)
+                matching = self._intersect(base, selected)
+                hits = self._hits(results, qobj, req) if matching else []
+            else:
+                base, selected = self._match_sets(state, req, qobj)
+                matching = self._intersect(base, selected)
+                hits = self._page_of_hits(state, qobj, matching, req) if matching else []
             facets = {name: self._facet_list(
                 name, state.facets.counts(name, self._intersect(base, selected, skip=name)), req)
                 for name in FACETS}
-            hits = self._page_of_hits(state, qobj, matching, req) if matching else []
             suggestion = self._suggest(state, qobj, req.q) if not matching and req.q.strip() else None
             return {"query": req.q, "total": len(matching), "page": req.page, "per_page": req.per_page,
                     "hits": hits, "facets": facets, "suggestion": suggestion}
+
+    def _scored_pass(self, state: _State, req: SearchRequest, qobj):
+        """Match sets and the top hits by relevance from a single pass over the query's matches."""
+        facets = state.facets
+        dates = facets.docs_between(req.date_from, req.date_to) if req.date_from or req.date_to else None
+        selected = {name: facets.docs_for(name, values) for name, values in req.filters().items() if values}
+        allowed = dates
+        for docs in selected.values():
+            allowed = docs if allowed is None else allowed & docs
+        top = collectors.TopCollector(limit=req.page * req.per_page, usequality=False, replace=0)
+        collector = MatchSetCollector(top, allowed)
+        state.searcher.search_with_collector(qobj, collector)
+        base = frozenset(collector.matched)
+        if dates is not None:
+            base = base & dates
+        return base, selected, collector.results()
+
+    def _hits(self, results, qobj, req: SearchRequest) -> list[dict]:
+        """The page shown, highlighted (and only it)."""
+        start = (req.page - 1) * req.per_page
+        results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=50)
+        results.formatter = MarkFormatter()
+        hits = []
+        for hit in results[start:start + req.per_page]:
+            doc = from_stored_fields(hit.fields())
+            snippet = "" if isinstance(qobj, Every) else hit.highlights(
+                "body", text=doc.body[:HIGHLIGHT_CHARS], top=2)
+            score = hit.score if req.effective_sort() == "relevance" else None
+            hits.append(hit_dict(doc, snippet or plain_snippet(doc.body), score))
+        return hits
 
     @staticmethod
     def _facet_list(name: str, counts: dict, req: SearchRequest) -> list[dict]:
@@ -226,16 +295,7 @@ class SearchIndex:
         start = (req.page - 1) * req.per_page
         if start >= len(matching):
             return []
-        results = self._results(state, qobj, matching, req, start + req.per_page)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=50)
-        results.formatter = MarkFormatter()
-        hits = []
-        for hit in results[start:start + req.per_page]:  # highlight only the page shown
-            doc = from_stored_fields(hit.fields())
-            snippet = hit.highlights("body", top=2) if not isinstance(qobj, Every) else ""
-            score = hit.score if req.effective_sort() == "relevance" else None
-            hits.append(hit_dict(doc, snippet or plain_snippet(doc.body), score))
-        return hits
+        return self._hits(self._results(state, qobj, matching, req, start + req.per_page), qobj, req)
 
     def _suggest(self, state, qobj, q: str) -> str | None:
         try:
