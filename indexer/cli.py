@@ -229,7 +229,10 @@ def search(query, index, force, region, inspector, year, type_, date_from, date_
     except InvalidRequest as exc:
         fail(str(exc), 2)
     reader = SearchIndex(settings.data_path(index, "index"))
-    result = reader.search(req)
+    try:
+        result = reader.search(req)
+    except InvalidRequest as exc:
+        fail(str(exc), 2)
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return

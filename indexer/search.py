@@ -11,6 +11,7 @@ import html
 import logging
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 from whoosh.query import Every, Term
 
 from . import index_writer as iw
-from .query import FACETS, SearchRequest
+from .query import FACETS, InvalidRequest, SearchRequest
 from .record import FACET_FIELDS, Document, from_stored_fields
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,23 @@ class FacetCache:
             if n:
                 out[value] = n
         return out
+
+
+UNREADABLE = ("The query could not be understood: check its quotes, brackets and the words AND, OR and NOT "
+               "(to search for one of those words, put it in quotes)")
+
+
+@contextmanager
+def unreadable_query(q: str):
+    """Whoosh's parser fails on some operator sequences ("NOT NOT x") with IndexError or AssertionError
+    while parsing or matching: for the user that is a query to rephrase, never a crash."""
+    try:
+        yield
+    except (IndexError, AssertionError, AttributeError, TypeError, ValueError, KeyError) as exc:
+        if isinstance(exc, InvalidRequest) or not q.strip():
+            raise
+        logger.info("query %r could not be parsed: %s: %s", q[:100], type(exc).__name__, exc)
+        raise InvalidRequest(UNREADABLE) from exc
 
 
 class MatchSetCollector(collectors.WrappingCollector):
@@ -215,8 +233,8 @@ class SearchIndex:
         return docs
 
     def search(self, req: SearchRequest) -> dict:
-        """The search as DESIGN.md's `/api/search` object."""
-        with self._lock:
+        """The search as DESIGN.md's `/api/search` object. A query the parser cannot read raises InvalidRequest."""
+        with self._lock, unreadable_query(req.q):
             state = self._current()
             empty = {"query": req.q, "total": 0, "page": req.page, "per_page": req.per_page, "hits": [],
                      "facets": {name: self._facet_list(name, {}, req) for name in FACETS},
@@ -307,7 +325,7 @@ class SearchIndex:
 
     def iter_documents(self, req: SearchRequest):
         """Every matching document (no paging, no highlights), in the request's order: for exports."""
-        with self._lock:
+        with self._lock, unreadable_query(req.q):
             state = self._current()
             if state is None:
                 return []

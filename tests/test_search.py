@@ -156,3 +156,18 @@ def test_combinations_agree_with_a_brute_force_oracle(reader, docs):
         expected = {d.id for d in docs if force in d.forces and d.type == type_}
         got = {h["id"] for h in search(reader, force=[force], type=[type_])["hits"]}
         assert got == expected
+
+
+@pytest.mark.parametrize("q", ["NOT NOT custody", "NOT OR x", '" ANDMAYBE ANDNOT ANDNOT'])
+def test_queries_the_parser_cannot_read_are_invalid_requests(reader, q):
+    from indexer.query import InvalidRequest
+    with pytest.raises(InvalidRequest, match="could not be understood"):
+        search(reader, q=q)
+    with pytest.raises(InvalidRequest):
+        reader.iter_documents(from_mapping({"q": q}))
+
+
+def test_cli_reports_an_unreadable_query_in_one_line(index_dir):
+    from conftest import run_cli
+    proc = run_cli("search", "NOT NOT custody", "--index", index_dir, check=False)
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "could not be understood" in proc.stderr
