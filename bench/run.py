@@ -182,7 +182,7 @@ class Bench:
         started = time.perf_counter()
         generation = iw.new_generation(index)
         ix = iw.whoosh_index.open_dir(generation, indexname=iw.INDEX_NAME)
-        writer = iw.bulk_writer(ix, len(self.docs))
+        writer = iw.BatchWriter(ix)
         for doc in self.docs:
             writer.put(doc)
         writer.commit()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import multiprocessing
+import os
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -19,6 +24,9 @@ from .record import REPORT, Document
 from .urls import CURRENT_HOST
 
 logger = logging.getLogger(__name__)
+
+
+BATCH_SIZE = 1000  # documents per commit: what a killed run keeps, and a segment's size
 
 
 @dataclass
@@ -84,7 +92,7 @@ def _progress(total: int, enabled: bool | None, desc: str):
 
 def index_corpus(corpus_dir: Path, index_dir: Path, *, rebuild: bool = False,
                  progress: bool | None = None, lock_wait: float = 30.0,
-                 batch_size: int = 500) -> IndexReport:
+                 batch_size: int = BATCH_SIZE) -> IndexReport:
     """Bring the index up to date with the corpus; with `rebuild`, build afresh and swap in."""
     with writer_lock(index_dir, wait=lock_wait):
         report = _index_locked(CorpusStore(corpus_dir), Path(index_dir), rebuild, progress, batch_size)
@@ -96,11 +104,11 @@ def _index_locked(store: CorpusStore, index_dir: Path, rebuild: bool, progress, 
     started = time.monotonic()
     report = IndexReport(rebuild=rebuild)
     iw.remove_stale_generations(index_dir)  # leftovers of a killed rebuild
-    if rebuild or iw.current_generation(index_dir) is None:
+    if rebuild:  # built beside the live index, swapped in when whole
         generation = iw.new_generation(index_dir)
         ix = iw.open_generation(generation)
         existing: dict = {}
-    else:
+    else:  # a first run fills a live (empty) index batch by batch: searchable while it grows
         generation = None
         ix = iw.open_live(index_dir)
         existing = iw.indexed_sources(ix)
@@ -114,59 +122,56 @@ def _index_locked(store: CorpusStore, index_dir: Path, rebuild: bool, progress, 
     key_to_id = {_key_of(sig): doc_id for sig, doc_id in known.items()}
     changed = [e for e in entries.values() if signature(e) not in known]
     report.unchanged = report.scanned - len(changed)
+    changed_ids = defaultdict(set)  # document id → keys of changed entries that mapped to it before
+    for entry in changed:
+        if entry.key in key_to_id:
+            changed_ids[key_to_id[entry.key]].add(entry.key)
 
-    # Extract what changed; group records by document id (several addresses, one document).
-    groups: dict[str, dict[str, Document]] = defaultdict(dict)
-    touched: set[str] = set()
     failures: Counter = Counter()
-    with _progress(len(changed), progress, "extracting") as bar:
-        for entry in changed:
-            bar.update(1)
-            old_id = key_to_id.get(entry.key)
-            if old_id:
-                touched.add(old_id)
-            doc = _safe_record(store, entry, failures)
-            if doc is not None:
-                groups[doc.id][entry.key] = doc
-                touched.add(doc.id)
+    writer = iw.BatchWriter(ix, batch_size=batch_size)
+    written: list[Document] = []      # light copies (no text), for pairing reports with their pages
+    first_key: dict[str, str] = {}    # document id → the entry it was first written from in this run
+    regroup: set[str] = set()         # ids whose records must be merged (or removed) at the end
 
-    # Documents that gained or lost an address need their other addresses' records too.
-    changed_keys = {e.key for e in changed}
-    for doc_id in touched:
-        for sig in existing.get(doc_id, ("", []))[1]:
-            key = _key_of(sig)
-            if key in changed_keys or key in groups[doc_id] or key not in entries:
-                continue
-            doc = _safe_record(store, entries[key], failures)
-            if doc is not None and doc.id == doc_id:
-                groups[doc_id][key] = doc
-
-    if generation is not None:
-        writer = iw.bulk_writer(ix, len(touched))
-    else:
-        writer = iw.BatchWriter(ix, batch_size=batch_size)
-    written: list[Document] = []
-    try:
-        for doc_id in sorted(touched):
-            records = groups.get(doc_id) or {}
-            if not records:
-                if doc_id in existing:
-                    writer.delete(doc_id)
-                    report.removed += 1
-                continue
-            doc = merge(list(records.values()))
-            sigs = [signature(entries[k]) for k in records]
-            writer.put(doc, sigs)
-            written.append(doc)
+    def put(doc_id: str, doc: Document, keys) -> None:
+        writer.put(doc, [signature(entries[k]) for k in keys])
+        written.append(doc.replace(body="", pages=()))
+        if doc_id not in first_key:
+            first_key[doc_id] = next(iter(keys))
             if doc_id in existing:
                 report.updated += 1
             else:
                 report.added += 1
+
+    try:
+        # Stream: each record is written as soon as it is extracted (extraction runs in a worker
+        # process for big runs), so memory stays flat and extraction overlaps index writing.
+        with _progress(len(changed), progress, "indexing") as bar:
+            for entry, doc in _records(store, changed, failures):
+                bar.update(1)
+                old_id = key_to_id.get(entry.key)
+                if old_id and (doc is None or doc.id != old_id):
+                    regroup.add(old_id)  # an address left this document
+                if doc is None:
+                    continue
+                other_sources = any(_key_of(sig) != entry.key for sig in existing.get(doc.id, ("", []))[1])
+                if doc.id in first_key or other_sources:
+                    regroup.add(doc.id)  # several addresses, one document: merged below
+                    if doc.id in first_key:
+                        continue
+                put(doc.id, doc, [entry.key])
+        if regroup:
+            writer.commit()  # so the merged versions below replace what this run wrote
+            for doc_id in sorted(regroup):
+                records = _records_of(store, doc_id, entries, existing, first_key, changed_ids, failures)
+                if records:
+                    put(doc_id, merge(list(records.values())), list(records))
+                elif doc_id in existing and doc_id not in first_key:
+                    writer.delete(doc_id)
+                    report.removed += 1
         writer.commit()
         report.relinked = _link_reports(ix, written, writer)
-        # A bulk load leaves one segment per writer process, few enough; merging them would
-        # rewrite every posting single-threaded. Large incremental runs leave many: merge those.
-        writer.commit(optimize=bool(written) and generation is None and len(written) > 1000)
+        writer.commit()
     except BaseException:
         writer.cancel()
         raise
@@ -178,7 +183,80 @@ def _index_locked(store: CorpusStore, index_dir: Path, rebuild: bool, progress, 
     return report
 
 
+def _records_of(store, doc_id, entries, existing, first_key, changed_ids, failures) -> dict[str, Document]:
+    """Every current record of one document, from all the corpus entries that may map to it."""
+    keys = {_key_of(sig) for sig in existing.get(doc_id, ("", []))[1]} | changed_ids.get(doc_id, set())
+    if doc_id in first_key:
+        keys.add(first_key[doc_id])
+    records = {}
+    for key in sorted(keys & entries.keys()):
+        doc = _safe_record(store, entries[key], Counter())
+        if doc is not None and doc.id == doc_id:
+            records[key] = doc
+    return records
+
+
+PARALLEL_MIN = 200   # below this, a worker process costs more to start than it saves
+WINDOW = 64          # extractions in flight: bounds memory when the writer is the slower side
+
+
+def _records(store: CorpusStore, entries: list[Entry], failures: Counter):
+    """(entry, record or None) in order; big runs extract in a worker process beside the writer."""
+    if len(entries) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
+        for entry in entries:
+            yield entry, _safe_record(store, entry, failures)
+        return
+    # spawn, not fork: the caller may run threads (a crawl, a web server) that fork would copy.
+    queue = iter(entries)
+    pending: deque = deque()
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for entry in itertools.islice(queue, WINDOW):
+                pending.append((entry, pool.submit(_extract_job, str(store.root), entry)))
+            while pending:
+                entry, future = pending[0]
+                doc, reason, message = future.result()
+                pending.popleft()
+                following = next(queue, None)
+                if following is not None:
+                    pending.append((following, pool.submit(_extract_job, str(store.root), following)))
+                if reason:
+                    logger.warning("%s", message)
+                    failures[reason] += 1
+                yield entry, doc
+    except BrokenProcessPool:
+        logger.warning("the extraction worker stopped; extracting the rest in this process")
+        for entry in itertools.chain((e for e, _ in pending), queue):
+            yield entry, _safe_record(store, entry, failures)
+
+
+def _extract_job(root: str, entry: Entry):
+    """In the worker: (record, None, None) or (None, failure reason, log message)."""
+    failures: Counter = Counter()
+    messages: list[str] = []
+    handler = _ListHandler(messages)
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        doc = _safe_record(CorpusStore(root), entry, failures)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+    reason = next(iter(failures), None)
+    return doc, reason, (messages[0] if messages else None)
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, out: list):
+        super().__init__()
+        self.out = out
+
+    def emit(self, record):
+        self.out.append(record.getMessage())
+
+
 def _safe_record(store: CorpusStore, entry: Entry, failures: Counter) -> Document | None:
+    """One entry's record, or None with the failure logged and counted: a bad page never stops a run."""
     try:
         return record_for(entry, store.read_body(entry))
     except CorruptEntry as exc:
@@ -187,6 +265,9 @@ def _safe_record(store: CorpusStore, entry: Entry, failures: Counter) -> Documen
     except ExtractionError as exc:
         logger.warning("no document extracted from %s: %s", entry.url, exc)
         failures[str(exc).split(":")[0][:60] or "extraction"] += 1
+    except (RecursionError, MemoryError, Exception) as exc:  # noqa: BLE001 - an extractor bug on one page
+        logger.error("extraction failed on %s: %s: %s", entry.url, type(exc).__name__, exc)
+        failures["extractor error"] += 1
     return None
 
 

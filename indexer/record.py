@@ -80,6 +80,9 @@ def document_from_dict(data: dict) -> Document:
     return Document(**values)
 
 
+# How much of the body feeds spelling suggestions (the start of a text holds most of its vocabulary).
+SPELL_CHARS = 2000
+
 # The one place where a record meets the index's field names.
 FACET_FIELDS = {
     "force": "forces",
@@ -113,6 +116,7 @@ def to_index_fields(doc: Document) -> dict:
         "region": " ".join(doc.regions + ((doc.hmi_region,) if doc.hmi_region else ())),
         "inspector": " ".join(doc.inspectors),
         "ptype": " ".join(doc.publication_types),
+        "spell": doc.title + "\n" + doc.body[:SPELL_CHARS],
         "parent": doc.parent or "",
         "content_hash": doc.content_hash,
         "record": json.dumps(stored, ensure_ascii=False),

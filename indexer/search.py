@@ -317,7 +317,7 @@ class SearchIndex:
 
     def _suggest(self, state, qobj, q: str) -> str | None:
         try:
-            corrected = state.searcher.correct_query(qobj, q)
+            corrected = state.searcher.correct_query(qobj, q, aliases={"body": "spell", "title": "spell"})
         except Exception:  # noqa: BLE001 - a suggestion is a courtesy; never fail a search for it
             logger.debug("no suggestion for %r", q, exc_info=True)
             return None

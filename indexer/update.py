@@ -10,7 +10,7 @@ from pathlib import Path
 from . import index_writer as iw
 from .corpus_store import now_iso
 from .lock import writer_lock
-from .pipeline import _index_locked, status_after
+from .pipeline import BATCH_SIZE, _index_locked, status_after
 
 logger = logging.getLogger(__name__)
 
@@ -47,14 +47,14 @@ def run_update(corpus_dir: Path, index_dir: Path, *, crawl_options: dict, lock_w
         while worker.is_alive():
             worker.join(index_every)
             if worker.is_alive():
-                interim = _index_locked(_store(corpus_dir), index_dir, False, False, 500)
+                interim = _index_locked(_store(corpus_dir), index_dir, False, False, BATCH_SIZE)
                 interims.append(interim)
                 logger.info("indexed while crawling: %s", interim.summary())
         if "error" in outcome:
             _record_failure(index_dir, started, f"crawl: {outcome['error']}")
             raise outcome["error"]
         crawl_dict = outcome["report"].to_dict()
-        report = _index_locked(_store(corpus_dir), index_dir, False, progress, 500)
+        report = _index_locked(_store(corpus_dir), index_dir, False, progress, BATCH_SIZE)
     status = status_after(report, crawl_dict)
     status["started"] = started
     for interim in interims:  # the whole run's counts, not just its last increment
