@@ -182,6 +182,10 @@ def _safe_record(store: CorpusStore, entry: Entry, failures: Counter) -> Documen
     except ExtractionError as exc:
         logger.warning("no document extracted from %s: %s", entry.url, exc)
         failures[str(exc).split(":")[0][:60] or "extraction"] += 1
+    except Exception as exc:  # noqa: BLE001 - an extractor bug on one page must not stop the run
+        logger.error("extraction failed on %s: %s: %s", entry.url, type(exc).__name__, exc)
+        logger.debug("extraction failure on %s", entry.url, exc_info=True)
+        failures["extractor error"] += 1
     return None
 
 

@@ -50,12 +50,18 @@ def normalise_url(url: str) -> str:
     their paths are normalised the same way so a mirror's documents get the real site's ids.
     """
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # an invalid IPv6 host or port: not a URL anything can fetch; kept as written
+        return url
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         return url
     host = (parts.hostname or "").lower()
-    netloc = host + (f":{parts.port}" if parts.port else "")
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{port}" if port else "")
     is_site = host in PAGE_HOSTS
     path = _clean_path(strip_legacy_prefix(parts.path or "/"))
     if is_site:
@@ -83,4 +89,7 @@ def document_id(url: str) -> str:
 
 
 def is_pdf_url(url: str) -> bool:
-    return urlsplit(url).path.lower().endswith(".pdf")
+    try:
+        return urlsplit(url).path.lower().endswith(".pdf")
+    except ValueError:
+        return False

@@ -52,14 +52,24 @@ def _meta(soup: BeautifulSoup) -> dict[str, str]:
     return out
 
 
+def _join(base: str, href: str) -> str | None:
+    """`href` made absolute, or None when it is not a usable URL (an invalid IPv6 host or port)."""
+    try:
+        absolute = urljoin(base, href)
+        urlsplit(absolute).port
+    except ValueError:
+        return None
+    return absolute
+
+
 def _canonical(soup: BeautifulSoup, meta: dict[str, str], base: str) -> str | None:
     for link in soup.find_all("link", href=True):
         rel = link.get("rel") or []
         rel = rel if isinstance(rel, list) else [rel]
-        if "canonical" in [r.lower() for r in rel]:
-            return urljoin(base, link["href"].strip())
+        if "canonical" in [r.lower() for r in rel] and isinstance(link["href"], str):
+            return _join(base, link["href"].strip())
     if meta.get("og:url"):
-        return urljoin(base, meta["og:url"])
+        return _join(base, meta["og:url"])
     return None
 
 
@@ -168,8 +178,8 @@ def _links(root: Tag, base: str) -> list[Link]:
         href = anchor["href"].strip()
         if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
             continue
-        absolute = urljoin(base, href)
-        if urlsplit(absolute).scheme not in ("http", "https", "file"):
+        absolute = _join(base, href)
+        if absolute is None or urlsplit(absolute).scheme not in ("http", "https", "file"):
             continue
         if sections is None:
             sections = _sections(_document_of(root))
