@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import html
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 from whoosh import highlight
 from whoosh import index as whoosh_index
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
-from whoosh.query import Every, Term
+from whoosh.query import Every, NullQuery, Term
 
 from . import index_writer as iw
 from .query import FACETS, SearchRequest
@@ -158,7 +159,17 @@ class SearchIndex:
         return parser
 
     def parse(self, q: str, schema):
-        return self._parser(schema).parse(q) if q.strip() else Every()
+        if not q.strip():
+            return Every()
+        try:
+            return self._parser(schema).parse(q)
+        except Exception:  # noqa: BLE001 - Whoosh's parser fails on some operator runs ("NOT NOT x")
+            logger.info("query %r is not valid syntax; searching its words", q)
+        words = re.sub(r"[^\w\s]+", " ", q).lower()  # lower case: AND/OR/NOT become plain (stop) words
+        try:
+            return self._parser(schema).parse(words) if words.strip() else NullQuery
+        except Exception:  # noqa: BLE001
+            return NullQuery
 
     def _match_sets(self, state: _State, req: SearchRequest, qobj):
         """The documents matching the query, the filters per facet, and the date range."""
