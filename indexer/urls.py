@@ -63,7 +63,10 @@ def normalise_url(url: str) -> str:
         host = f"[{host}]"
     netloc = host + (f":{port}" if port else "")
     is_site = host in PAGE_HOSTS
-    path = _clean_path(strip_legacy_prefix(parts.path or "/"))
+    path = _clean_path(parts.path or "/")
+    # Until nothing changes, so that normalising is idempotent (`/./hmic/x`, `/hmicfrs/hmic/x`).
+    while (stripped := strip_legacy_prefix(path)) != path:
+        path = _clean_path(stripped)
     if is_site:
         scheme, netloc = "https", CURRENT_HOST
     elif host == ASSETS_HOST:
@@ -77,7 +80,10 @@ def identity_key(url: str) -> str:
     Host-independence lets a mirror (`--base-url`) produce the real site's ids.
     """
     norm = normalise_url(url)
-    parts = urlsplit(norm)
+    try:
+        parts = urlsplit(norm)
+    except ValueError:
+        return norm
     if parts.scheme not in ("http", "https"):
         return norm
     return parts.path + ("?" + parts.query if parts.query else "")
