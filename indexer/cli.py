@@ -228,8 +228,12 @@ def search(query, index, force, region, inspector, year, type_, date_from, date_
         req = from_mapping({k: v for k, v in params.items() if v is not None})
     except InvalidRequest as exc:
         fail(str(exc), 2)
+    from .index_writer import IndexCorrupt
     reader = SearchIndex(settings.data_path(index, "index"))
-    result = reader.search(req)
+    try:
+        result = reader.search(req)
+    except IndexCorrupt as exc:
+        fail(str(exc))
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
@@ -279,8 +283,12 @@ def stats(index, as_json):
     Example:
       hmic-search stats --json
     """
+    from .index_writer import IndexCorrupt
     from .search import SearchIndex
-    data = SearchIndex(settings.data_path(index, "index")).stats()
+    try:
+        data = SearchIndex(settings.data_path(index, "index")).stats()
+    except IndexCorrupt as exc:
+        fail(str(exc))
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return

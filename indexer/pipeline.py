@@ -32,6 +32,7 @@ class IndexReport:
     relinked: int = 0
     failed: dict = field(default_factory=dict)
     corrupt: int = 0
+    recovered: str | None = None   # why the live index could not be read and was rebuilt instead
     documents: int = 0
     seconds: float = 0.0
 
@@ -45,7 +46,8 @@ class IndexReport:
                 f"({self.added} new, {self.updated} changed, {self.removed} removed, "
                 f"{self.unchanged} corpus entries unchanged) in {self.seconds:.1f}s"
                 + (f"; {failed} failed ({reasons})" if failed else "")
-                + (f"; {self.corrupt} corrupt corpus entries skipped" if self.corrupt else ""))
+                + (f"; {self.corrupt} corrupt corpus entries skipped" if self.corrupt else "")
+                + (f"; rebuilt because {self.recovered}" if self.recovered else ""))
 
 
 def signature(entry: Entry) -> str:
@@ -96,14 +98,22 @@ def _index_locked(store: CorpusStore, index_dir: Path, rebuild: bool, progress, 
     started = time.monotonic()
     report = IndexReport(rebuild=rebuild)
     iw.remove_stale_generations(index_dir)  # leftovers of a killed rebuild
-    if rebuild or iw.current_generation(index_dir) is None:
+    ix, existing = None, {}
+    if not rebuild:
+        try:
+            if iw.current_generation(index_dir) is not None:
+                ix = iw.open_checked(iw.current_generation(index_dir))
+                existing = iw.indexed_sources(ix)
+        except iw.IndexCorrupt as exc:
+            # The corpus is the source of truth: a damaged index is rebuilt from it, not patched.
+            logger.warning("the live index %s cannot be read (%s); rebuilding it from the corpus now",
+                           exc.path, exc.reason)
+            report.rebuild, report.recovered = True, f"the live index could not be read ({exc.reason})"
+    if ix is None:
         generation = iw.new_generation(index_dir)
         ix = iw.open_generation(generation)
-        existing: dict = {}
     else:
         generation = None
-        ix = iw.open_live(index_dir)
-        existing = iw.indexed_sources(ix)
 
     errors: list[str] = []
     # Listing pages (news-feed pages, ?page=N) are how the crawler finds documents, not documents.

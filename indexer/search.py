@@ -133,13 +133,24 @@ class SearchIndex:
             return state
         if state and state.searcher is not None:
             state.searcher.close()
+            self._state = None
         if generation is None:
             self._state = _State(None, None, None, None, now)
             return None
-        ix = whoosh_index.open_dir(generation, indexname=iw.INDEX_NAME)
-        searcher = ix.searcher()
-        self._state = _State(generation, ix, searcher, FacetCache(searcher), now)
+        self._state = self._open(generation, now)
         return self._state
+
+    def _open(self, generation: Path, now: float, retry: bool = True) -> _State:
+        """A searcher over a generation; IndexCorrupt (a clear message) when its files cannot be read."""
+        try:
+            ix = whoosh_index.open_dir(generation, indexname=iw.INDEX_NAME)
+            searcher = ix.searcher()
+            return _State(generation, ix, searcher, FacetCache(searcher), now)
+        except Exception as exc:  # noqa: BLE001 - damaged files raise anything from unpickling or struct
+            newer = iw.current_generation(self.index_dir)
+            if retry and newer is not None and newer != generation:  # a rebuild swapped it out meanwhile
+                return self._open(newer, now, retry=False)
+            raise iw.IndexCorrupt(generation, exc) from exc
 
     def close(self) -> None:
         with self._lock:
