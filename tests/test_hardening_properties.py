@@ -221,3 +221,22 @@ def test_text_beyond_the_cap_is_cut_and_flagged(monkeypatch):
     doc = extract(f"<html><head><title>Big</title></head><body><p>{words}</p><p>tailword</p></body></html>".encode(),
                   "https://hmicfrs.justiceinspectorates.gov.uk/big/")
     assert "truncated" in doc.flags and "tailword" not in doc.body and len(doc.body) <= 10_000
+
+
+# ---- the web API on fuzzed queries ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def web(reader):
+    from webapp import create_app
+    return create_app({"INDEX_DIR": str(reader.index_dir), "TESTING": True}).test_client()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(PARAMS, st.sampled_from(["/api/search", "/", "/search.csv", "/search.atom"]))
+def test_fuzzed_queries_never_get_a_5xx(web, params, path):
+    query = [(k, v) for k, vs in params.items() for v in (vs if isinstance(vs, list) else [vs])]
+    response = web.get(path, query_string=query)
+    assert response.status_code in (200, 400), (response.status_code, response.get_data(as_text=True)[:300])
+    if path == "/api/search":
+        body = response.get_json()
+        assert ("error" in body) == (response.status_code == 400)
