@@ -45,6 +45,16 @@ def crawl_kwargs(base_url, max_pages, delay, user_agent, allow_hosts) -> dict:
             "allow_hosts": tuple(allow_hosts)}
 
 
+def os_message(exc: OSError) -> str:
+    """An operating-system error as one line an operator can act on (a full disk says so plainly)."""
+    import errno
+    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (f"the disk is full{where}: nothing more was written; what was stored before is intact. "
+                "Free some space and run the command again")
+    return f"{exc.strerror or exc}{where}"
+
+
 def fail(message: str, code: int = 1):
     click.echo(f"hmic-search: {message}", err=True)
     sys.exit(code)
@@ -109,6 +119,8 @@ def crawl(corpus, base_url, max_pages, delay, user_agent, allow_hosts, as_json):
                            **crawl_kwargs(base_url, max_pages, delay, user_agent, allow_hosts))
     except (CrawlError, settings.SettingsError, ValueError) as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(os_message(exc))
     _print(report, as_json)
 
 
@@ -128,6 +140,8 @@ def ingest(paths, corpus, as_json):
         report = ingest_paths(paths, settings.data_path(corpus, "corpus"))
     except settings.SettingsError as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(os_message(exc))
     _print(report, as_json)
 
 
@@ -153,8 +167,10 @@ def index(corpus, index, rebuild, wait, as_json):
                               rebuild=rebuild, lock_wait=wait)
     except LockBusy as exc:
         fail(str(exc), EXIT_BUSY)
-    except (settings.SettingsError, OSError) as exc:
+    except settings.SettingsError as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(os_message(exc))
     _print(report, as_json)
 
 
@@ -183,8 +199,10 @@ def update(corpus, index, base_url, max_pages, delay, user_agent, allow_hosts, w
                             lock_wait=wait)
     except LockBusy as exc:
         fail(str(exc), EXIT_BUSY)
-    except (CrawlError, settings.SettingsError, OSError, ValueError) as exc:
+    except (CrawlError, settings.SettingsError, ValueError) as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(os_message(exc))
     if as_json:
         click.echo(json.dumps(status, indent=2, ensure_ascii=False))
     else:
@@ -228,11 +246,14 @@ def search(query, index, force, region, inspector, year, type_, date_from, date_
         req = from_mapping({k: v for k, v in params.items() if v is not None})
     except InvalidRequest as exc:
         fail(str(exc), 2)
+    from .index_writer import IndexCorrupt
     reader = SearchIndex(settings.data_path(index, "index"))
     try:
         result = reader.search(req)
     except InvalidRequest as exc:
         fail(str(exc), 2)
+    except IndexCorrupt as exc:
+        fail(str(exc))
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
@@ -282,8 +303,12 @@ def stats(index, as_json):
     Example:
       hmic-search stats --json
     """
+    from .index_writer import IndexCorrupt
     from .search import SearchIndex
-    data = SearchIndex(settings.data_path(index, "index")).stats()
+    try:
+        data = SearchIndex(settings.data_path(index, "index")).stats()
+    except IndexCorrupt as exc:
+        fail(str(exc))
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return

@@ -95,8 +95,9 @@ def parse_sitemap(body: bytes, url: str = "") -> Sitemap:
         if _local(node.tag) != child:
             continue
         fields = {_local(c.tag): (c.text or "").strip() for c in node}
-        if fields.get("loc"):
-            entries.append(SitemapEntry(urljoin(url, fields["loc"]), fields.get("lastmod") or None))
+        loc = _absolute(url, fields.get("loc"))
+        if loc:
+            entries.append(SitemapEntry(loc, fields.get("lastmod") or None))
     if kind == "invalid" and error is None:
         error = f"unexpected root element {_local(root.tag)!r}"
     return Sitemap(kind, entries, error)
@@ -146,12 +147,12 @@ def parse_feed(body: bytes, url: str = "") -> list[str]:
         if name == "item":
             for child in node:
                 if _local(child.tag) == "link" and (child.text or "").strip():
-                    links.append(urljoin(url, child.text.strip()))
+                    links.append(_absolute(url, child.text))
         elif name == "entry":
             for child in node:
                 if _local(child.tag) == "link" and child.get("rel", "alternate") == "alternate" and child.get("href"):
-                    links.append(urljoin(url, child.get("href")))
-    return _unique(links)
+                    links.append(_absolute(url, child.get("href")))
+    return _unique([link for link in links if link])
 
 
 # -- pages ------------------------------------------------------------------------------------------

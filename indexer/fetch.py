@@ -200,7 +200,10 @@ class Fetcher:
             location = result.headers.get("location")
             if not (300 <= result.status < 400 and result.status != 304 and location):
                 break
-            target, why = (allow or (lambda u: (u, "")))(urljoin(current, location))
+            try:
+                target, why = (allow or (lambda u: (u, "")))(urljoin(current, location))
+            except ValueError:  # a Location that is not a URL (an invalid IPv6 host)
+                target, why = None, "malformed"
             if target is None:
                 logger.warning("not following redirect from %s to %s (%s)", current, location, why)
                 result.error = f"redirect {why}"

@@ -47,6 +47,23 @@ def _cached_length_reader(self, fieldname, column):
 whoosh3.W3PerDocReader._cached_reader = _cached_length_reader
 
 
+class IndexCorrupt(Exception):
+    """The live index cannot be read (a damaged or missing file); the message tells the operator what to do."""
+
+    def __init__(self, path: Path, cause: BaseException | str):
+        reason = cause if isinstance(cause, str) else f"{type(cause).__name__}: {cause}"
+        super().__init__(f"the index at {path} cannot be read ({str(reason)[:160]}); rebuild it from the corpus "
+                         f"with `hmic-search index --rebuild`")
+        self.path, self.reason = path, str(reason)[:160]
+
+
+def _live_name(index_dir: Path) -> str | None:
+    try:
+        return (index_dir / CURRENT).read_text().strip() or None
+    except OSError:
+        return None
+
+
 def make_schema() -> Schema:
     stem = StemmingAnalyzer()
     facet = dict(stored=True, commas=True, scorable=False, lowercase=False)
@@ -81,13 +98,30 @@ def make_schema() -> Schema:
 
 
 def current_generation(index_dir: Path) -> Path | None:
-    """The live generation folder, or None when nothing has been indexed yet."""
-    try:
-        name = (index_dir / CURRENT).read_text().strip()
-    except OSError:
+    """The live generation folder, or None when nothing has been indexed yet; IndexCorrupt when it is damaged."""
+    name = _live_name(index_dir)
+    if name is None:
         return None
     path = index_dir / name
-    return path if name and whoosh_index.exists_in(path, indexname=INDEX_NAME) else None
+    try:
+        return path if whoosh_index.exists_in(path, indexname=INDEX_NAME) else None
+    except Exception as exc:  # noqa: BLE001 - a damaged table of contents raises anything from unpickling
+        raise IndexCorrupt(path, exc) from exc
+
+
+def open_checked(path: Path):
+    """Open a generation and read enough of it (stored fields, ids) to know it is whole; IndexCorrupt if not."""
+    try:
+        ix = whoosh_index.open_dir(path, indexname=INDEX_NAME)
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            for _ in reader.all_stored_fields():
+                pass
+            for term in reader.lexicon("id"):
+                reader.postings("id", term).all_ids()
+        return ix
+    except Exception as exc:  # noqa: BLE001 - damaged segments raise anything from unpickling or struct
+        raise IndexCorrupt(path, exc) from exc
 
 
 def _write_current(index_dir: Path, name: str) -> None:
@@ -135,9 +169,9 @@ def remove_stale_generations(index_dir: Path) -> None:
 
     Readers that still have files open keep them (POSIX unlink semantics) until they refresh.
     """
-    live = current_generation(index_dir)
+    live = _live_name(index_dir)  # by name: a damaged live generation is kept until a rebuild replaces it
     for path in index_dir.glob("gen-*"):
-        if live is None or path.resolve() != live.resolve():
+        if live is None or path.name != live:
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -264,8 +298,9 @@ def _report_ids(doc: Document):
 
 
 def index_size_bytes(index_dir: Path) -> int:
-    path = current_generation(index_dir)
-    if path is None:
+    name = _live_name(index_dir)
+    path = index_dir / name if name else None
+    if path is None or not path.is_dir():
         return 0
     return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
 

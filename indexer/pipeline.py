@@ -40,6 +40,7 @@ class IndexReport:
     relinked: int = 0
     failed: dict = field(default_factory=dict)
     corrupt: int = 0
+    recovered: str | None = None   # why the live index could not be read and was rebuilt instead
     documents: int = 0
     seconds: float = 0.0
 
@@ -53,7 +54,8 @@ class IndexReport:
                 f"({self.added} new, {self.updated} changed, {self.removed} removed, "
                 f"{self.unchanged} corpus entries unchanged) in {self.seconds:.1f}s"
                 + (f"; {failed} failed ({reasons})" if failed else "")
-                + (f"; {self.corrupt} corrupt corpus entries skipped" if self.corrupt else ""))
+                + (f"; {self.corrupt} corrupt corpus entries skipped" if self.corrupt else "")
+                + (f"; rebuilt because {self.recovered}" if self.recovered else ""))
 
 
 def signature(entry: Entry) -> str:
@@ -104,14 +106,25 @@ def _index_locked(store: CorpusStore, index_dir: Path, rebuild: bool, progress, 
     started = time.monotonic()
     report = IndexReport(rebuild=rebuild)
     iw.remove_stale_generations(index_dir)  # leftovers of a killed rebuild
-    if rebuild:  # built beside the live index, swapped in when whole
+    ix, existing = None, {}
+    if not rebuild:
+        try:
+            live = iw.current_generation(index_dir)
+            if live is not None:
+                ix = iw.open_checked(live)
+                existing = iw.indexed_sources(ix)
+            else:  # a first run fills a live (empty) index batch by batch: searchable while it grows
+                ix = iw.open_live(index_dir)
+        except iw.IndexCorrupt as exc:
+            # The corpus is the source of truth: a damaged index is rebuilt from it, not patched.
+            logger.warning("the live index %s cannot be read (%s); rebuilding it from the corpus now",
+                           exc.path, exc.reason)
+            report.rebuild, report.recovered = True, f"the live index could not be read ({exc.reason})"
+    if ix is None:  # built beside the live index, swapped in when whole
         generation = iw.new_generation(index_dir)
         ix = iw.open_generation(generation)
-        existing: dict = {}
-    else:  # a first run fills a live (empty) index batch by batch: searchable while it grows
+    else:
         generation = None
-        ix = iw.open_live(index_dir)
-        existing = iw.indexed_sources(ix)
 
     errors: list[str] = []
     # Listing pages (news-feed pages, ?page=N) are how the crawler finds documents, not documents.
@@ -265,8 +278,9 @@ def _safe_record(store: CorpusStore, entry: Entry, failures: Counter) -> Documen
     except ExtractionError as exc:
         logger.warning("no document extracted from %s: %s", entry.url, exc)
         failures[str(exc).split(":")[0][:60] or "extraction"] += 1
-    except (RecursionError, MemoryError, Exception) as exc:  # noqa: BLE001 - an extractor bug on one page
+    except Exception as exc:  # noqa: BLE001 - an extractor bug on one page must not stop the run
         logger.error("extraction failed on %s: %s: %s", entry.url, type(exc).__name__, exc)
+        logger.debug("extraction failure on %s", entry.url, exc_info=True)
         failures["extractor error"] += 1
     return None
 

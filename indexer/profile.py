@@ -109,7 +109,10 @@ class Profile:
         On a mirror, links to any of the real site's hosts are moved onto the mirror (same path).
         `document=False` (robots.txt, sitemaps, feeds) checks hosts only, not exclusions or file types.
         """
-        parts = urlsplit(url.strip())
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError:
+            return None, "malformed"
         if parts.scheme not in ("http", "https"):
             return None, "scheme"
         host = (parts.hostname or "").lower()

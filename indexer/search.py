@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import html
 import logging
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from pathlib import Path
 from whoosh import collectors, highlight
 from whoosh import index as whoosh_index
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
-from whoosh.query import Every, Term
+from whoosh.query import Every, NullQuery, Term
 
 from . import index_writer as iw
 from .query import FACETS, InvalidRequest, SearchRequest
@@ -184,13 +185,24 @@ class SearchIndex:
             return state
         if state and state.searcher is not None:
             state.searcher.close()
+            self._state = None
         if generation is None:
             self._state = _State(None, None, None, None, now)
             return None
-        ix = whoosh_index.open_dir(generation, indexname=iw.INDEX_NAME)
-        searcher = ix.searcher()
-        self._state = _State(generation, ix, searcher, FacetCache(searcher), now)
+        self._state = self._open(generation, now)
         return self._state
+
+    def _open(self, generation: Path, now: float, retry: bool = True) -> _State:
+        """A searcher over a generation; IndexCorrupt (a clear message) when its files cannot be read."""
+        try:
+            ix = whoosh_index.open_dir(generation, indexname=iw.INDEX_NAME)
+            searcher = ix.searcher()
+            return _State(generation, ix, searcher, FacetCache(searcher), now)
+        except Exception as exc:  # noqa: BLE001 - damaged files raise anything from unpickling or struct
+            newer = iw.current_generation(self.index_dir)
+            if retry and newer is not None and newer != generation:  # a rebuild swapped it out meanwhile
+                return self._open(newer, now, retry=False)
+            raise iw.IndexCorrupt(generation, exc) from exc
 
     def close(self) -> None:
         with self._lock:
@@ -210,7 +222,17 @@ class SearchIndex:
         return parser
 
     def parse(self, q: str, schema):
-        return self._parser(schema).parse(q) if q.strip() else Every()
+        if not q.strip():
+            return Every()
+        try:
+            return self._parser(schema).parse(q)
+        except Exception:  # noqa: BLE001 - Whoosh's parser fails on some operator runs ("NOT NOT x")
+            logger.info("query %r is not valid syntax; searching its words", q)
+        words = re.sub(r"[^\w\s]+", " ", q).lower()  # lower case: AND/OR/NOT become plain (stop) words
+        try:
+            return self._parser(schema).parse(words) if words.strip() else NullQuery
+        except Exception:  # noqa: BLE001
+            return NullQuery
 
     def _match_sets(self, state: _State, req: SearchRequest, qobj):
         """The documents matching the query, the filters per facet, and the date range."""

@@ -50,14 +50,23 @@ def normalise_url(url: str) -> str:
     their paths are normalised the same way so a mirror's documents get the real site's ids.
     """
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # an invalid IPv6 host or port: not a URL anything can fetch; kept as written
+        return url
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         return url
     host = (parts.hostname or "").lower()
-    netloc = host + (f":{parts.port}" if parts.port else "")
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{port}" if port else "")
     is_site = host in PAGE_HOSTS
-    path = _clean_path(strip_legacy_prefix(parts.path or "/"))
+    path = _clean_path(parts.path or "/")
+    # Until nothing changes, so that normalising is idempotent (`/./hmic/x`, `/hmicfrs/hmic/x`).
+    while (stripped := strip_legacy_prefix(path)) != path:
+        path = _clean_path(stripped)
     if is_site:
         scheme, netloc = "https", CURRENT_HOST
     elif host == ASSETS_HOST:
@@ -71,7 +80,10 @@ def identity_key(url: str) -> str:
     Host-independence lets a mirror (`--base-url`) produce the real site's ids.
     """
     norm = normalise_url(url)
-    parts = urlsplit(norm)
+    try:
+        parts = urlsplit(norm)
+    except ValueError:
+        return norm
     if parts.scheme not in ("http", "https"):
         return norm
     return parts.path + ("?" + parts.query if parts.query else "")
@@ -83,4 +95,7 @@ def document_id(url: str) -> str:
 
 
 def is_pdf_url(url: str) -> bool:
-    return urlsplit(url).path.lower().endswith(".pdf")
+    try:
+        return urlsplit(url).path.lower().endswith(".pdf")
+    except ValueError:
+        return False

@@ -22,6 +22,11 @@ def serve_forever(index_dir: Path, *, host: str = "127.0.0.1", port: int = 5000,
     from . import create_app
 
     app = create_app({"INDEX_DIR": str(index_dir), "DEMO": demo})
+    from indexer.index_writer import IndexCorrupt
+    try:
+        app.extensions["search_index"].doc_count()
+    except IndexCorrupt as exc:  # serve anyway: a rebuild (by hand or --update-every) is picked up live
+        click.echo(f"hmic-search: warning: {exc}", err=True)
     scheduler = None
     if update_every:
         from indexer.update import Scheduler, run_update

@@ -7,6 +7,7 @@ import logging
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from indexer.index_writer import IndexCorrupt
 from indexer.query import InvalidRequest
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,13 @@ def init_app(app) -> None:
     @app.errorhandler(InvalidRequest)
     def invalid(exc):
         return error_response(400, str(exc))
+
+    @app.errorhandler(IndexCorrupt)
+    def unreadable_index(exc):
+        # The operator's problem, not a bug: one log line that says what to do, and 503 (try again later).
+        logger.error("%s", exc)
+        return error_response(503, "the search index is unreadable; it must be rebuilt "
+                                   "(hmic-search index --rebuild)")
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

@@ -52,14 +52,24 @@ def _meta(soup: BeautifulSoup) -> dict[str, str]:
     return out
 
 
+def _join(base: str, href: str) -> str | None:
+    """`href` made absolute, or None when it is not a usable URL (an invalid IPv6 host or port)."""
+    try:
+        absolute = urljoin(base, href)
+        urlsplit(absolute).port
+    except ValueError:
+        return None
+    return absolute
+
+
 def _canonical(soup: BeautifulSoup, meta: dict[str, str], base: str) -> str | None:
     for link in soup.find_all("link", href=True):
         rel = link.get("rel") or []
         rel = rel if isinstance(rel, list) else [rel]
-        if "canonical" in [r.lower() for r in rel]:
-            return urljoin(base, link["href"].strip())
+        if "canonical" in [r.lower() for r in rel] and isinstance(link["href"], str):
+            return _join(base, link["href"].strip())
     if meta.get("og:url"):
-        return urljoin(base, meta["og:url"])
+        return _join(base, meta["og:url"])
     return None
 
 
@@ -75,19 +85,25 @@ def _is_furniture_tag(tag: Tag) -> bool:
     return any(isinstance(t, str) and t and _DROP_TOKEN.search(t) for t in tokens)
 
 
+def _gone(tag: Tag) -> bool:
+    # Not `tag.decomposed`: on a live Tag, bs4 looks the missing `_decomposed` attribute up as a child
+    # tag, searching the whole subtree, which makes a loop over a deeply nested page quadratic.
+    return bool(tag.__dict__.get("_decomposed"))
+
+
 def _strip_furniture(soup: BeautifulSoup) -> None:
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
     for tag in soup.find_all(_DROP_TAGS):
         tag.decompose()
     for tag in soup.find_all(True):
-        if tag.decomposed or tag.name in ("html", "body", "main", "article"):
+        if _gone(tag) or tag.name in ("html", "body", "main", "article"):
             continue
         if _is_furniture_tag(tag):
             tag.decompose()
     # A page header outside the content (logo, menus) is furniture; an article's header holds the h1.
     for tag in soup.find_all("header"):
-        if not tag.decomposed and not tag.find_parent(["main", "article"]) and not tag.find("h1"):
+        if not _gone(tag) and not tag.find_parent(["main", "article"]) and not tag.find("h1"):
             tag.decompose()
 
 
@@ -102,39 +118,83 @@ def _content_root(soup: BeautifulSoup) -> Tag:
 
 
 def _lines(root: Tag) -> list[str]:
-    for tag in root.find_all(_BLOCK):
-        if tag.name == "br":
-            tag.replace_with(NavigableString("\n"))
+    """The text with a line break around every block element, in one walk over the tree.
+
+    Iterative and without changing the tree (inserting strings is linear in the depth each time),
+    so a page of thousands of nested elements costs no more than a flat one.
+    """
+    parts: list[str] = []
+    stack = [iter(root.contents)]
+    closers: list[str] = [""]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            parts.append(closers.pop())
+        elif isinstance(child, Tag):
+            if child.name == "br":
+                parts.append("\n")
+                continue
+            closer = "\n" if child.name in _BLOCK else ""
+            parts.append(closer)
+            stack.append(iter(child.contents))
+            closers.append(closer)
+        elif type(child) is NavigableString:  # what get_text() keeps: not comments, doctypes or CDATA
+            parts.append(str(child))
+    return clean_lines("".join(parts).split("\n"))
+
+
+def _is_section(tag: Tag) -> bool:
+    if tag.name in _HEADINGS:
+        return True
+    if tag.name in ("p", "strong", "b", "dt") and not tag.find("a"):
+        return bool(_SECTION_LINE.match(normalise_space(tag.get_text())))
+    return False
+
+
+def _sections(soup: BeautifulSoup) -> dict[int, Tag]:
+    """For every link, the nearest heading (or heading-like line) before it in document order.
+
+    One pass over the document instead of a backwards search per link, which is quadratic on long pages.
+    """
+    out: dict[int, Tag] = {}
+    current = None
+    for element in soup.descendants:
+        if not isinstance(element, Tag):
             continue
-        tag.insert_before(NavigableString("\n"))
-        tag.insert_after(NavigableString("\n"))
-    return clean_lines(root.get_text().split("\n"))
-
-
-def _section_of(anchor: Tag) -> str:
-    def is_section(tag) -> bool:
-        if not isinstance(tag, Tag):
-            return False
-        if tag.name in _HEADINGS:
-            return True
-        if tag.name in ("p", "strong", "b", "dt") and not tag.find("a"):
-            return bool(_SECTION_LINE.match(normalise_space(tag.get_text())))
-        return False
-    found = anchor.find_previous(is_section)
-    return normalise_space(found.get_text()) if found else ""
+        if element.name == "a":
+            if current is not None:
+                out[id(element)] = current
+        elif _is_section(element):
+            current = element
+    return out
 
 
 def _links(root: Tag, base: str) -> list[Link]:
     out = []
+    sections = None
+    texts: dict[int, str] = {}
     for anchor in root.find_all("a", href=True):
         href = anchor["href"].strip()
         if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
             continue
-        absolute = urljoin(base, href)
-        if urlsplit(absolute).scheme not in ("http", "https", "file"):
+        absolute = _join(base, href)
+        if absolute is None or urlsplit(absolute).scheme not in ("http", "https", "file"):
             continue
-        out.append(Link(absolute, normalise_space(anchor.get_text()), _section_of(anchor)))
+        if sections is None:
+            sections = _sections(_document_of(root))
+        heading = sections.get(id(anchor))
+        if heading is not None and id(heading) not in texts:
+            texts[id(heading)] = normalise_space(heading.get_text())
+        section = texts[id(heading)] if heading is not None else ""
+        out.append(Link(absolute, normalise_space(anchor.get_text()), section))
     return out
+
+
+def _document_of(tag: Tag) -> Tag:
+    while tag.parent is not None:
+        tag = tag.parent
+    return tag
 
 
 def _title(soup: BeautifulSoup, meta: dict[str, str]) -> tuple[str, str]:
