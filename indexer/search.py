@@ -58,6 +58,11 @@ class MarkFormatter(highlight.Formatter):
         return "".join(out)
 
 
+def _everything(qobj) -> bool:
+    """The empty query (every document); `field:*` is an Every too, but only of documents with that field."""
+    return isinstance(qobj, Every) and not qobj.fieldname
+
+
 def plain_snippet(text: str, chars: int = SNIPPET_CHARS) -> str:
     text = " ".join(text.split())
     if len(text) > chars:
@@ -237,7 +242,7 @@ class SearchIndex:
     def _match_sets(self, state: _State, req: SearchRequest, qobj):
         """The documents matching the query, the filters per facet, and the date range."""
         facets = state.facets
-        if isinstance(qobj, Every):
+        if _everything(qobj):
             base = facets.all_docs
         else:
             base = frozenset(qobj.docs(state.searcher))

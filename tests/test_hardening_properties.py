@@ -89,8 +89,6 @@ def test_search_never_raises_on_any_query(reader, q, sort, page, force):
     assert len(reader.iter_documents(req)) <= result["total"]
 
 
-@pytest.mark.xfail(strict=True, reason="search.py counts `field:*` from Every(field).docs(), which includes "
-                                       "documents without the field, while the hits leave them out")
 def test_field_wildcard_total_matches_its_hits(reader):
     req = from_mapping({"q": "force:*", "per_page": 100})
     result = reader.search(req)
