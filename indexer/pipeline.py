@@ -20,7 +20,7 @@ from . import index_writer as iw
 from .corpus_store import CorpusStore, CorruptEntry, Entry, now_iso
 from .extract import ExtractionError, extract
 from .lock import writer_lock
-from .record import REPORT, Document
+from .record import Document
 from .urls import CURRENT_HOST
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Document types, as shown in facets. Kept as plain strings so the index and API stay readable.
 NEWS_RELEASE = "news release"

@@ -7,7 +7,6 @@ import pytest
 
 from indexer.corpus_store import CorpusStore
 from indexer.crawl import CrawlError, CrawlReport, run_crawl
-from indexer.profile import load_profile
 from tests.mock_site import MockSite, fast_profile, mock_site  # noqa: F401 - the fixture
 
 

@@ -56,7 +56,6 @@ def _tables():
     for k, v in shorts.items():
         keys.setdefault(k, ("short", v))
     multi = sorted((k for k in keys if " " in k), key=len, reverse=True)
-    single = sorted((k for k in keys if " " not in k), key=len, reverse=True)
     multi_re = re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in multi) + r")(?![\w-])")
     # One-word names are matched as written: "Kent" or "GMP", never the verb "met".
     display = {}
