@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -110,6 +112,26 @@ def real_pages_dir(tmp_path, shared_data) -> Path:
             (out / f"page-{n:03d}.html").write_text(wrap_page(page["url"], page["title"], page["text"]),
                                                     encoding="utf-8")
     return out
+
+
+@contextlib.contextmanager
+def lock_held_elsewhere(index_dir: Path):
+    """Another run holding the writer lock of `index_dir` for the duration of the block."""
+    from indexer.lock import writer_lock
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with writer_lock(index_dir):
+            held.set()
+            release.wait(30)
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(5)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join()
 
 
 def free_port() -> int:

@@ -1,14 +1,13 @@
 """Corpus → index: incremental runs, rebuilds swapped in atomically, one writer, real pages end to end."""
 
 import json
-import threading
 
 import pytest
 
-from conftest import run_cli
+from conftest import lock_held_elsewhere, run_cli
 from indexer import index_writer as iw
 from indexer.corpus_store import CorpusStore
-from indexer.lock import LockBusy, writer_lock
+from indexer.lock import LockBusy
 from indexer.pipeline import index_corpus
 from indexer.query import from_mapping
 from indexer.search import SearchIndex
@@ -69,24 +68,12 @@ def test_rebuild_swaps_in_a_new_generation(store, tmp_path):
 def test_a_second_writer_waits_then_gives_up_cleanly(store, tmp_path):
     index = tmp_path / "index"
     put_page(store, "https://hmicfrs.justiceinspectorates.gov.uk/a/", "A")
-    held, release = threading.Event(), threading.Event()
-
-    def hold():
-        with writer_lock(index):
-            held.set()
-            release.wait(10)
-    thread = threading.Thread(target=hold)
-    thread.start()
-    held.wait(5)
-    try:
+    with lock_held_elsewhere(index):
         with pytest.raises(LockBusy, match="another index or update run"):
             index_corpus(store.root, index, lock_wait=0.3)
         proc = run_cli("index", "--corpus", store.root, "--index", index, "--wait", "0.3", check=False)
         assert proc.returncode == 3 and "another index or update run" in proc.stderr
         assert "Traceback" not in proc.stderr
-    finally:
-        release.set()
-        thread.join()
     assert index_corpus(store.root, index).documents == 1
 
 

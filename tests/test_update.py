@@ -1,11 +1,9 @@
 """`update` end to end against a local site shaped like the real one: crawl + index, incremental, withdrawn pages."""
 
-import threading
 
 import pytest
 
-from conftest import run_cli
-from indexer.lock import writer_lock
+from conftest import lock_held_elsewhere, run_cli
 from indexer.query import from_mapping
 from indexer.search import SearchIndex
 from indexer.update import EXIT_BUSY, parse_interval, run_update
@@ -81,21 +79,9 @@ def test_status_is_shown_by_stats_and_healthz(site, tmp_path):
 
 def test_update_refuses_cleanly_while_another_run_holds_the_lock(tmp_path):
     index = tmp_path / "index"
-    held, release = threading.Event(), threading.Event()
-
-    def hold():
-        with writer_lock(index):
-            held.set()
-            release.wait(10)
-    thread = threading.Thread(target=hold)
-    thread.start()
-    held.wait(5)
-    try:
+    with lock_held_elsewhere(index):
         proc = run_cli("update", "--base-url", "http://127.0.0.1:9/", "--index", index, "--corpus",
                        tmp_path / "corpus", "--wait", "0.2", check=False)
-    finally:
-        release.set()
-        thread.join()
     assert proc.returncode == EXIT_BUSY and "Traceback" not in proc.stderr
 
 
