@@ -213,14 +213,22 @@ def report_link_updates(ix, written: list[Document]) -> list[tuple[Document, lis
                     continue
                 found = current(report_id)
                 if found and found[0].parent != doc.id:
-                    updates[report_id] = (found[0].replace(parent=doc.id), found[1])
+                    updates[report_id] = (adopt(found[0], doc), found[1])
             if not doc.parent:
                 hits = searcher.search(Term("report_ids", doc.id), limit=1)
                 if hits.scored_length() and hits[0]["id"] != doc.id:
                     found = current(doc.id)
                     if found and found[0].parent != hits[0]["id"]:
-                        updates[doc.id] = (found[0].replace(parent=hits[0]["id"]), found[1])
+                        updates[doc.id] = (adopt(found[0], from_stored_fields(hits[0].fields())), found[1])
     return list(updates.values())
+
+
+def adopt(report: Document, page: Document) -> Document:
+    """A report paired with the page that announces it; a report whose own text names no force
+    (a PDF cover often does not) is about the forces its page is about."""
+    if report.forces or not page.forces:
+        return report.replace(parent=page.id)
+    return report.replace(parent=page.id, forces=page.forces, regions=page.regions)
 
 
 MAX_SEGMENTS = 10  # segments an index may pile up before the smallest are merged

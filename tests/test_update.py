@@ -42,6 +42,8 @@ def test_update_indexes_each_page_and_report_once(site, tmp_path):
     pdf = next(h for h in reports if h["url"].endswith(".pdf"))
     related = SearchIndex(tmp_path / "index").related(pdf["id"])
     assert related["parent"] and "/publications/" in related["parent"]["url"]
+    # and is about the forces its page is about, so a force filter finds it
+    assert pdf["forces"] == related["parent"]["forces"] == ["Northamptonshire Police"]
 
 
 def test_second_update_downloads_and_indexes_nothing_then_exactly_the_changes(site, tmp_path):
