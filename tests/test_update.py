@@ -103,3 +103,30 @@ def test_intervals(text, seconds):
 def test_bad_intervals(text):
     with pytest.raises(ValueError):
         parse_interval(text)
+
+
+def test_scheduler_runs_at_once_then_every_interval_and_outlives_a_failed_run():
+    import time as _time
+    from indexer.update import Scheduler
+    calls = []
+
+    def run():
+        calls.append(_time.monotonic())
+        if len(calls) == 1:
+            raise RuntimeError("site unreachable")
+        return {"documents": 1}
+    scheduler = Scheduler(0.2, run)
+    scheduler.start()
+    _time.sleep(0.7)
+    scheduler.stop()
+    scheduler.join(2)
+    assert len(calls) >= 3 and not scheduler.is_alive()
+
+
+def test_serve_with_scheduled_updates_starts_and_serves(tmp_path, serve):
+    import json
+    import urllib.request
+    server = serve("serve", "--index", tmp_path / "index", "--corpus", tmp_path / "corpus",
+                   "--update-every", "24h", "--base-url", "http://127.0.0.1:9/")
+    with urllib.request.urlopen(server.url + "/healthz") as response:
+        assert json.load(response)["status"] == "ok"
