@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -60,6 +61,21 @@ def fail(message: str, code: int = 1):
     sys.exit(code)
 
 
+@contextlib.contextmanager
+def library_errors(*expected: type[Exception]):
+    """The library's errors as one line and an exit status: the only place they become CLI output."""
+    from .lock import LockBusy
+    try:
+        yield
+    except LockBusy as exc:
+        from .update import EXIT_BUSY
+        fail(str(exc), EXIT_BUSY)
+    except (settings.SettingsError, *expected) as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(os_message(exc))
+
+
 def _print(report, as_json: bool) -> None:
     click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if as_json else report.summary())
 
@@ -114,13 +130,9 @@ def crawl(corpus, base_url, max_pages, delay, user_agent, allow_hosts, as_json):
       hmic-search crawl --base-url http://127.0.0.1:8000/ --delay 1
     """
     from .crawl import CrawlError, run_crawl
-    try:
+    with library_errors(CrawlError, ValueError):
         report = run_crawl(settings.data_path(corpus, "corpus"),
                            **crawl_kwargs(base_url, max_pages, delay, user_agent, allow_hosts))
-    except (CrawlError, settings.SettingsError, ValueError) as exc:
-        fail(str(exc))
-    except OSError as exc:
-        fail(os_message(exc))
     _print(report, as_json)
 
 
@@ -136,12 +148,8 @@ def ingest(paths, corpus, as_json):
       hmic-search ingest ~/downloads/hmic-reports/ && hmic-search index
     """
     from .ingest import ingest_paths
-    try:
+    with library_errors():
         report = ingest_paths(paths, settings.data_path(corpus, "corpus"))
-    except settings.SettingsError as exc:
-        fail(str(exc))
-    except OSError as exc:
-        fail(os_message(exc))
     _print(report, as_json)
 
 
@@ -159,18 +167,10 @@ def index(corpus, index, rebuild, wait, as_json):
     Example:
       hmic-search index --rebuild
     """
-    from .lock import LockBusy
     from .pipeline import index_corpus
-    from .update import EXIT_BUSY
-    try:
+    with library_errors():
         report = index_corpus(settings.data_path(corpus, "corpus"), settings.data_path(index, "index"),
                               rebuild=rebuild, lock_wait=wait)
-    except LockBusy as exc:
-        fail(str(exc), EXIT_BUSY)
-    except settings.SettingsError as exc:
-        fail(str(exc))
-    except OSError as exc:
-        fail(os_message(exc))
     _print(report, as_json)
 
 
@@ -191,18 +191,11 @@ def update(corpus, index, base_url, max_pages, delay, user_agent, allow_hosts, w
       15 3 * * *  hmic-search update >> /var/log/hmic-search.log 2>&1
     """
     from .crawl import CrawlError
-    from .lock import LockBusy
-    from .update import EXIT_BUSY, EXIT_PARTIAL, run_update
-    try:
+    from .update import EXIT_PARTIAL, run_update
+    with library_errors(CrawlError, ValueError):
         status = run_update(settings.data_path(corpus, "corpus"), settings.data_path(index, "index"),
                             crawl_options=crawl_kwargs(base_url, max_pages, delay, user_agent, allow_hosts),
                             lock_wait=wait)
-    except LockBusy as exc:
-        fail(str(exc), EXIT_BUSY)
-    except (CrawlError, settings.SettingsError, ValueError) as exc:
-        fail(str(exc))
-    except OSError as exc:
-        fail(os_message(exc))
     if as_json:
         click.echo(json.dumps(status, indent=2, ensure_ascii=False))
     else:

@@ -109,17 +109,22 @@ def current_generation(index_dir: Path) -> Path | None:
         raise IndexCorrupt(path, exc) from exc
 
 
-def open_checked(path: Path):
-    """Open a generation and read enough of it (stored fields, ids) to know it is whole; IndexCorrupt if not."""
+def open_for_update(path: Path):
+    """Open a live generation for an incremental run: (index, doc id → (content hash, source signatures)).
+
+    The one pass over every stored field that an incremental run needs anyway also proves the
+    generation whole (with the id postings); IndexCorrupt if it is not.
+    """
     try:
         ix = whoosh_index.open_dir(path, indexname=INDEX_NAME)
+        existing = {}
         with ix.searcher() as searcher:
             reader = searcher.reader()
-            for _ in reader.all_stored_fields():
-                pass
+            for fields in reader.all_stored_fields():
+                existing[fields["id"]] = (fields.get("content_hash", ""), list(fields.get("sources") or []))
             for term in reader.lexicon("id"):
                 reader.postings("id", term).all_ids()
-        return ix
+        return ix, existing
     except Exception as exc:  # noqa: BLE001 - damaged segments raise anything from unpickling or struct
         raise IndexCorrupt(path, exc) from exc
 
@@ -173,15 +178,6 @@ def remove_stale_generations(index_dir: Path) -> None:
     for path in index_dir.glob("gen-*"):
         if live is None or path.name != live:
             shutil.rmtree(path, ignore_errors=True)
-
-
-def indexed_sources(ix) -> dict[str, tuple[str, list[str]]]:
-    """doc id → (content hash, source signatures) for every document in the index."""
-    out = {}
-    with ix.searcher() as searcher:
-        for fields in searcher.all_stored_fields():
-            out[fields["id"]] = (fields.get("content_hash", ""), list(fields.get("sources") or []))
-    return out
 
 
 def open_generation(path: Path):

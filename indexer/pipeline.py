@@ -111,8 +111,7 @@ def _index_locked(store: CorpusStore, index_dir: Path, rebuild: bool, progress, 
         try:
             live = iw.current_generation(index_dir)
             if live is not None:
-                ix = iw.open_checked(live)
-                existing = iw.indexed_sources(ix)
+                ix, existing = iw.open_for_update(live)
             else:  # a first run fills a live (empty) index batch by batch: searchable while it grows
                 ix = iw.open_live(index_dir)
         except iw.IndexCorrupt as exc:
