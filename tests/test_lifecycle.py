@@ -52,7 +52,7 @@ def test_kill_during_rebuild_keeps_the_previous_index(tmp_path):
     fill_corpus(corpus, 150)
     run_cli("index", "--corpus", corpus, "--index", index)
     assert total(index) == 150
-    fill_corpus(corpus, 250, start=150)
+    fill_corpus(corpus, 1250, start=150)  # enough that the rebuild is still running when it is killed
     live = iw.current_generation(index)
     for delay in (0.8, 2.0):
         proc = start_cli("index", "--rebuild", "--corpus", corpus, "--index", index)
@@ -64,7 +64,7 @@ def test_kill_during_rebuild_keeps_the_previous_index(tmp_path):
         assert total(index) == 150  # every document the last committed index held
         assert (index / "gen-000001").exists()
     run_cli("index", "--rebuild", "--corpus", corpus, "--index", index)  # the next run completes the work
-    assert total(index) == 400
+    assert total(index) == 1400
     assert [p.name for p in index.glob("gen-*")] == [iw.current_generation(index).name]
 
 
