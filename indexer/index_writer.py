@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Iterable
 
 from whoosh import index as whoosh_index
-from whoosh.analysis import SimpleAnalyzer, StemmingAnalyzer
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, Schema
 
 from whoosh.codec import whoosh3
 from whoosh.query import Term
 from whoosh.reading import SegmentReader
 
+from .analysis import StemmedText, WordText
 from .record import Document, from_stored_fields, to_index_fields
 
 logger = logging.getLogger(__name__)
@@ -35,13 +35,25 @@ CURRENT = "CURRENT"
 def _cached_length_reader(self, fieldname, column):
     """Whoosh 2.7 asks the disk whether a field has a length column on every posting of a field that
     has none (unscored and spelling fields), about a fifth of indexing time; segments are immutable,
-    so the answer is cached, negative ones included."""
+    so the answer is cached, negative ones included. A length column (one byte a document) is read
+    into memory whole: a flush and every scored hit look one up, each a seek and a read otherwise."""
     try:
         return self._readers[fieldname]
     except KeyError:
         reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+        if reader is not None and column is whoosh3.LENGTHS_COLUMN:
+            reader = _lengths_in_memory(reader, self._doccount)
         self._readers[fieldname] = reader
         return reader
+
+
+def _lengths_in_memory(reader, doccount: int):
+    """A length column's bytes (documents past its end have length 0, the column's default)."""
+    try:
+        data = reader._dbfile.get(reader._basepos, reader._count)
+    except AttributeError:  # another column implementation: keep Whoosh's reader
+        return reader
+    return data + bytes(max(0, doccount - len(data)))
 
 
 whoosh3.W3PerDocReader._cached_reader = _cached_length_reader
@@ -65,16 +77,15 @@ def _live_name(index_dir: Path) -> str | None:
 
 
 def make_schema() -> Schema:
-    stem = StemmingAnalyzer()
     facet = dict(stored=True, commas=True, scorable=False, lowercase=False)
     return Schema(
         id=ID(unique=True, stored=True),
         url=ID(stored=True),
-        title=TEXT(analyzer=stem, stored=True, field_boost=2.0),
-        body=TEXT(analyzer=stem, stored=True),
+        title=StemmedText(stored=True, field_boost=2.0),
+        body=StemmedText(stored=True),
         # Unstemmed words of the title and the start of the body, the source of spelling suggestions:
         # Whoosh's `spelling=True` on the whole body doubled indexing time for little gain.
-        spell=TEXT(analyzer=SimpleAnalyzer(), phrase=False),
+        spell=WordText(),
         published=ID(stored=True, sortable=True),
         published_asc=ID(sortable=True),
         year=ID(stored=True, sortable=True),
@@ -85,10 +96,10 @@ def make_schema() -> Schema:
         hmi_region=ID(stored=True),
         publication_types=KEYWORD(**facet),
         # Analysed twins of the facet fields, for `force:kent` style queries typed by users.
-        force=TEXT(analyzer=stem),
-        region=TEXT(analyzer=stem),
-        inspector=TEXT(analyzer=stem),
-        ptype=TEXT(analyzer=stem),
+        force=StemmedText(),
+        region=StemmedText(),
+        inspector=StemmedText(),
+        ptype=StemmedText(),
         parent=ID(stored=True),
         report_ids=KEYWORD(stored=True, commas=True, scorable=False),
         content_hash=ID(stored=True),
