@@ -5,7 +5,7 @@ Whoosh analyses a text through a chain of generators that pass one mutable Token
 indexing time. The fields below produce the same (term, frequency, weight, positions) postings
 from a single `findall` and a stem cache. Queries are still analysed by the field's Whoosh analyser,
 so index and query terms agree by construction; tests/test_analysis.py checks the equality on
-generated and real text.
+generated and real text. (Spelling words are filtered further; they are never searched as such.)
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from whoosh.analysis import SimpleAnalyzer, StemmingAnalyzer
+from whoosh.analysis import SimpleAnalyzer, StemmingAnalyzer, StopFilter
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.fields import TEXT
 from whoosh.lang.porter import stem as porter_stem
@@ -54,12 +54,11 @@ def stemmed_positions(text: str) -> dict[str, list[int]]:
     return positions
 
 
-def word_counts(text: str) -> dict[str, int]:
-    """term → frequency, as SimpleAnalyzer (tokenise, lower-case) counts them."""
-    counts: dict[str, int] = defaultdict(int)
-    for token in TOKEN.findall(text):
-        counts[token.lower()] += 1
-    return counts
+def spelling_words(text: str) -> list[str]:
+    """The words spelling suggestions may offer, each once: lower case, three letters or more, no stop
+    words or numbers (nobody needs "the" or "2014" corrected, and each word costs a posting)."""
+    seen = dict.fromkeys(token.lower() for token in TOKEN.findall(text))
+    return [w for w in seen if len(w) > 2 and w not in STOPS and not w.isdigit()]
 
 
 class StemmedText(TEXT):
@@ -77,15 +76,16 @@ class StemmedText(TEXT):
                 for term, poses in stemmed_positions(value).items()]
 
 
-class WordText(TEXT):
-    """TEXT with Whoosh's SimpleAnalyzer and frequencies only, indexed by `word_counts`."""
+class SpellingText(TEXT):
+    """The source of spelling suggestions: each of `spelling_words` once per document (frequencies
+    would only weigh suggestions by repetition within a page)."""
 
     def __init__(self, **kwargs):
-        super().__init__(analyzer=SimpleAnalyzer(), phrase=False, **kwargs)
+        super().__init__(analyzer=SimpleAnalyzer() | StopFilter(minsize=3), phrase=False, **kwargs)
 
     def index(self, value, **kwargs):
         if not isinstance(value, str):
             return super().index(value, **kwargs)
-        boost = self.format.field_boost
-        return [(term.encode("utf-8"), freq, float(freq) * boost, pack_uint(freq))
-                for term, freq in word_counts(value).items()]
+        weight = self.format.field_boost
+        one = pack_uint(1)
+        return [(word.encode("utf-8"), 1, weight, one) for word in spelling_words(value)]

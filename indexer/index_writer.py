@@ -23,7 +23,7 @@ from whoosh.codec import whoosh3
 from whoosh.query import Term
 from whoosh.reading import SegmentReader
 
-from .analysis import StemmedText, WordText
+from .analysis import SpellingText, StemmedText
 from .record import Document, from_stored_fields, to_index_fields
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def make_schema() -> Schema:
         body=StemmedText(stored=True),
         # Unstemmed words of the title and the start of the body, the source of spelling suggestions:
         # Whoosh's `spelling=True` on the whole body doubled indexing time for little gain.
-        spell=WordText(),
+        spell=SpellingText(),
         published=ID(stored=True, sortable=True),
         published_asc=ID(sortable=True),
         year=ID(stored=True, sortable=True),

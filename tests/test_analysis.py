@@ -6,10 +6,11 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from whoosh.analysis import SimpleAnalyzer, StemmingAnalyzer
+from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import TEXT
+from whoosh.system import pack_uint
 
-from indexer.analysis import STEM_CACHE_MAX, StemmedText, WordText, stem, stemmed_positions
+from indexer.analysis import STEM_CACHE_MAX, SpellingText, StemmedText, spelling_words, stem, stemmed_positions
 from indexer.index_writer import make_schema
 
 WORDS = st.sampled_from(["police", "Policing", "the", "and", "a", "I", "stop", "search", "custody", "Kent's",
@@ -33,8 +34,14 @@ def test_stemmed_text_indexes_as_the_stemming_analyzer(text, boost):
 
 @MANY
 @given(TEXTS)
-def test_word_text_indexes_as_the_simple_analyzer(text):
-    assert postings(WordText(), text) == postings(TEXT(analyzer=SimpleAnalyzer(), phrase=False), text)
+def test_spelling_text_indexes_each_analysed_word_once_without_numbers(text):
+    field = SpellingText()
+    words = {t.text for t in field.analyzer(text)}
+    assert postings(field, text) == sorted((w.encode(), 1, 1.0, pack_uint(1)) for w in words if not w.isdigit())
+
+
+def test_spelling_words_skip_stop_words_short_words_and_numbers():
+    assert spelling_words("The Police and the police: 2014 custody in Kent, UK") == ["police", "custody", "kent"]
 
 
 def test_real_pages_index_as_whoosh_would(shared_data):
@@ -76,4 +83,4 @@ def test_other_values_fall_back_to_whoosh():
 
 @pytest.mark.parametrize("field", ["title", "body", "force", "region", "inspector", "ptype", "spell"])
 def test_schema_text_fields_use_the_fast_path(field):
-    assert isinstance(make_schema()[field], (StemmedText, WordText))
+    assert isinstance(make_schema()[field], (StemmedText, SpellingText))
