@@ -22,6 +22,7 @@ from whoosh.fields import ID, KEYWORD, STORED, Schema
 from whoosh.codec import whoosh3
 from whoosh.query import Term
 from whoosh.reading import SegmentReader
+from whoosh.writing import SegmentWriter
 
 from .analysis import SpellingText, StemmedText
 from .record import Document, from_stored_fields, to_index_fields
@@ -256,6 +257,72 @@ def tiered_merge(writer, segments):
     return ordered[cut:]
 
 
+class SegmentsWriter(SegmentWriter):
+    """Whoosh's writer, which also commits segments that other processes wrote (see `SegmentBuilder`)
+    in the same atomic table-of-contents write as its own additions and deletions."""
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        self.ready: list = []
+
+    def commit(self, mergetype=None, optimize=None, merge=None):
+        self._check_state()
+        final = self._merge_segments(mergetype, optimize, merge)
+        if self._added:
+            final.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(final + self.ready)
+        self._finish()
+
+
+STAGING_PREFIX = ".staging-"  # Whoosh's file clean-up skips names that start with a dot
+
+
+class SegmentBuilder:
+    """Writes one segment in a private staging folder of a generation, in a worker process.
+
+    The finished segment is a single file, moved into the generation by `BatchWriter.add_segment`
+    just before the commit that lists it: Whoosh deletes segment files it does not know of at every
+    commit, so a segment must not be written in the generation's folder while the writer commits."""
+
+    def __init__(self, generation: Path, limitmb: int = 256):
+        schema = whoosh_index.open_dir(generation, indexname=INDEX_NAME).schema
+        self.staging = Path(tempfile.mkdtemp(dir=generation, prefix=STAGING_PREFIX))
+        ix = whoosh_index.create_in(self.staging, schema, indexname=INDEX_NAME)
+        self._writer = SegmentWriter(ix, _lk=False, limitmb=limitmb)
+
+    def add(self, doc: Document, sources: Iterable[str] = ()) -> int:
+        """Write a document; its number within the segment."""
+        docnum = self._writer.docnum
+        self._writer.add_document(**index_fields(doc, sources))
+        return docnum
+
+    def finish(self):
+        """(segment, staging folder), or None when nothing was written."""
+        writer = self._writer
+        if not writer._added:
+            writer.cancel()
+            shutil.rmtree(self.staging, ignore_errors=True)
+            return None
+        segment = writer._finalize_segment()
+        writer._finish()
+        return segment, self.staging
+
+
+def remove_staging(generation: Path) -> None:
+    """Staging folders a killed run left behind."""
+    for path in Path(generation).glob(STAGING_PREFIX + "*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def index_fields(doc: Document, sources: Iterable[str] = ()) -> dict:
+    fields = to_index_fields(doc)
+    fields["report_ids"] = list(_report_ids(doc))
+    fields["sources"] = sorted(set(sources))
+    return fields
+
+
 class BatchWriter:
     """Writes documents in batches, committing every `batch_size` so long runs keep their progress.
 
@@ -273,19 +340,34 @@ class BatchWriter:
 
     def _w(self):
         if self._writer is None:
-            self._writer = self.ix.writer(limitmb=self.limitmb)
+            self._writer = SegmentsWriter(self.ix, limitmb=self.limitmb)
         return self._writer
 
-    def put(self, doc: Document, sources: Iterable[str] = ()) -> None:
-        fields = to_index_fields(doc)
-        fields["report_ids"] = list(_report_ids(doc))
-        fields["sources"] = sorted(set(sources))
-        self._w().update_document(**fields)
+    def put(self, doc: Document, sources: Iterable[str] = (), fresh: bool = False) -> None:
+        """Write a document, replacing the one with its id; `fresh` when the caller knows there is
+        none (a rebuild, a new document), which spares a look-up in every segment."""
+        fields = index_fields(doc, sources)
+        if fresh:
+            self._w().add_document(**fields)
+        else:
+            self._w().update_document(**fields)
         self._tick()
 
-    def delete(self, doc_id: str) -> None:
+    def delete(self, doc_id: str, tick: bool = True) -> None:
+        """Delete a document; without `tick` the deletion waits for the next commit (so that a
+        replacement written elsewhere is committed with it)."""
         self._w().delete_by_term("id", doc_id)
-        self._tick()
+        if tick:
+            self._tick()
+
+    def add_segment(self, segment, staging: Path) -> None:
+        """Commit a segment a `SegmentBuilder` wrote, with the deletions made so far."""
+        writer = self._w()
+        name = f"{segment.segment_id()}.seg"
+        os.replace(staging / name, Path(self.ix.storage.folder) / name)
+        shutil.rmtree(staging, ignore_errors=True)
+        writer.ready.append(segment)
+        self.commit()
 
     def _tick(self) -> None:
         self._pending += 1

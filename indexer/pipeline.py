@@ -145,8 +145,13 @@ def _index_locked(store: CorpusStore, index_dir: Path, rebuild: bool, progress, 
     first_key: dict[str, str] = {}    # document id → the entry it was first written from in this run
     regroup: set[str] = set()         # ids whose records must be merged (or removed) at the end
 
-    def put(doc_id: str, doc: Document, keys) -> None:
-        writer.put(doc, [signature(entries[k]) for k in keys])
+    def put(doc_id: str, doc: Document, keys, written_by_worker: bool = False) -> None:
+        fresh = doc_id not in existing and doc_id not in first_key
+        if written_by_worker:
+            if not fresh:
+                writer.delete(doc_id, tick=False)  # the version indexed before: gone with the new segment's commit
+        else:
+            writer.put(doc, [signature(entries[k]) for k in keys], fresh=fresh)
         written.append(doc.replace(body="", pages=()))
         if doc_id not in first_key:
             first_key[doc_id] = next(iter(keys))
@@ -156,22 +161,28 @@ def _index_locked(store: CorpusStore, index_dir: Path, rebuild: bool, progress, 
                 report.added += 1
 
     try:
-        # Stream: each record is written as soon as it is extracted (extraction runs in a worker
-        # process for big runs), so memory stays flat and extraction overlaps index writing.
+        # Stream: records are written as they are extracted. Big runs extract and write segments in
+        # worker processes (one per core), and this process only decides and commits.
         with _progress(len(changed), progress, "indexing") as bar:
-            for entry, doc in _records(store, changed, failures):
-                bar.update(1)
-                old_id = key_to_id.get(entry.key)
-                if old_id and (doc is None or doc.id != old_id):
-                    regroup.add(old_id)  # an address left this document
-                if doc is None:
-                    continue
-                other_sources = any(_key_of(sig) != entry.key for sig in existing.get(doc.id, ("", []))[1])
-                if doc.id in first_key or other_sources:
-                    regroup.add(doc.id)  # several addresses, one document: merged below
-                    if doc.id in first_key:
+            for built, rows in _extracted(store, changed, failures, ix, batch_size):
+                for row in rows:
+                    bar.update(1)
+                    entry, doc = row.entry, row.doc
+                    old_id = key_to_id.get(entry.key)
+                    if old_id and (doc is None or doc.id != old_id):
+                        regroup.add(old_id)  # an address left this document
+                    if doc is None:
                         continue
-                put(doc.id, doc, [entry.key])
+                    other_sources = any(_key_of(sig) != entry.key for sig in existing.get(doc.id, ("", []))[1])
+                    if doc.id in first_key or other_sources:
+                        regroup.add(doc.id)  # several addresses, one document: merged below
+                        if doc.id in first_key:
+                            if built is not None:
+                                built[0].delete_document(row.docnum)
+                            continue
+                    put(doc.id, doc, [entry.key], written_by_worker=built is not None)
+                if built is not None:
+                    writer.add_segment(*built)
         if regroup:
             writer.commit()  # so the merged versions below replace what this run wrote
             for doc_id in sorted(regroup):
@@ -208,54 +219,85 @@ def _records_of(store, doc_id, entries, existing, first_key, changed_ids, failur
     return records
 
 
-PARALLEL_MIN = 200   # below this, a worker process costs more to start than it saves
-WINDOW = 64          # extractions in flight: bounds memory when the writer is the slower side
+PARALLEL_MIN = 200   # below this, worker processes cost more to start than they save
 
 
-def _records(store: CorpusStore, entries: list[Entry], failures: Counter):
-    """(entry, record or None) in order; big runs extract in a worker process beside the writer."""
-    if len(entries) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
+@dataclass
+class Extracted:
+    entry: Entry
+    doc: Document | None            # None when extraction failed; without text when a worker wrote it
+    docnum: int | None = None       # its number in the worker's segment
+
+
+def _workers() -> int:
+    return min(os.cpu_count() or 1, 4)
+
+
+def _extracted(store: CorpusStore, entries: list[Entry], failures: Counter, ix, batch_size: int):
+    """(segment built by a worker or None, rows) in order.
+
+    Small runs extract here, and the caller writes each record. Big runs send batches of entries to
+    worker processes that extract them and write a segment each (extraction and Whoosh's analysis
+    and flush are pure Python: one process per core is the only way to use the cores)."""
+    workers = _workers()
+    if len(entries) < PARALLEL_MIN or workers < 2:
         for entry in entries:
-            yield entry, _safe_record(store, entry, failures)
+            yield None, [Extracted(entry, _safe_record(store, entry, failures))]
         return
-    # spawn, not fork: the caller may run threads (a crawl, a web server) that fork would copy.
-    queue = iter(entries)
+    generation = Path(ix.storage.folder)
+    size = max(1, min(batch_size, -(-len(entries) // workers)))
+    batches = iter([entries[i:i + size] for i in range(0, len(entries), size)])
     pending: deque = deque()
+    # spawn, not fork: the caller may run threads (a crawl, a web server) that fork would copy.
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for entry in itertools.islice(queue, WINDOW):
-                pending.append((entry, pool.submit(_extract_job, str(store.root), entry)))
-            while pending:
-                entry, future = pending[0]
-                doc, reason, message = future.result()
-                pending.popleft()
-                following = next(queue, None)
-                if following is not None:
-                    pending.append((following, pool.submit(_extract_job, str(store.root), following)))
+        for batch in itertools.islice(batches, workers + 1):
+            pending.append((batch, pool.submit(_segment_job, str(store.root), str(generation), batch)))
+        while pending:
+            batch, future = pending[0]
+            built, rows = future.result()
+            pending.popleft()
+            following = next(batches, None)
+            if following is not None:
+                pending.append((following, pool.submit(_segment_job, str(store.root), str(generation),
+                                                       following)))
+            for row, (reason, message) in rows:
                 if reason:
                     logger.warning("%s", message)
                     failures[reason] += 1
-                yield entry, doc
+            yield built, [row for row, _ in rows]
     except BrokenProcessPool:
-        logger.warning("the extraction worker stopped; extracting the rest in this process")
-        for entry in itertools.chain((e for e, _ in pending), queue):
-            yield entry, _safe_record(store, entry, failures)
+        logger.warning("an indexing worker stopped; indexing the rest in this process")
+        for entry in itertools.chain((e for batch, _ in pending for e in batch), *batches):
+            yield None, [Extracted(entry, _safe_record(store, entry, failures))]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # a stopped run does not wait for queued batches
+        iw.remove_staging(generation)
 
 
-def _extract_job(root: str, entry: Entry):
-    """In the worker: (record, None, None) or (None, failure reason, log message)."""
-    failures: Counter = Counter()
+def _segment_job(root: str, generation: str, entries: list[Entry]):
+    """In a worker: extract a batch and write its records as one segment.
+    ((segment, staging folder) or None, [(row, (failure reason, log message))])."""
+    store = CorpusStore(root)
+    builder = iw.SegmentBuilder(Path(generation))
+    rows = []
     messages: list[str] = []
     handler = _ListHandler(messages)
     logger.addHandler(handler)
     logger.propagate = False
     try:
-        doc = _safe_record(CorpusStore(root), entry, failures)
+        for entry in entries:
+            failures: Counter = Counter()
+            messages.clear()
+            doc = _safe_record(store, entry, failures)
+            docnum = builder.add(doc, [signature(entry)]) if doc is not None else None
+            light = doc.replace(body="", pages=()) if doc is not None else None
+            reason = next(iter(failures), None)
+            rows.append((Extracted(entry, light, docnum), (reason, messages[0] if messages else None)))
     finally:
         logger.removeHandler(handler)
         logger.propagate = True
-    reason = next(iter(failures), None)
-    return doc, reason, (messages[0] if messages else None)
+    return builder.finish(), rows
 
 
 class _ListHandler(logging.Handler):
