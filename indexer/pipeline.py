@@ -124,6 +124,7 @@ def _index_locked(store: CorpusStore, index_dir: Path, rebuild: bool, progress, 
         ix = iw.open_generation(generation)
     else:
         generation = None
+    iw.remove_staging(Path(ix.storage.folder))  # segments a killed run's workers were writing
 
     errors: list[str] = []
     # Listing pages (news-feed pages, ?page=N) are how the crawler finds documents, not documents.
