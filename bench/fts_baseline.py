@@ -53,33 +53,42 @@ class FtsIndex:
         conn.execute("ANALYZE")
         return cls(path, conn)
 
-    @staticmethod
-    def _where(filters: dict, skip: str | None = None) -> tuple[str, list]:
-        sql, params = [], []
-        for facet, values in filters.items():
-            if values and facet != skip:
-                marks = ",".join("?" * len(values))
-                sql.append(f" AND fts.rowid IN (SELECT docid FROM facets WHERE facet = ? AND value IN ({marks}))")
-                params += [facet, *values]
-        return "".join(sql), params
-
     def plain(self, match: str) -> list:
         return self.conn.execute(
             "SELECT d.id, d.title FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? "
             "ORDER BY bm25(fts, 2.0, 1.0, 1.0, 1.0) LIMIT 10", (match,)).fetchall()
 
     def search(self, match: str, filters: dict, limit: int = 10) -> dict:
-        where, params = self._where(filters)
-        total = self.conn.execute(f"SELECT count(*) FROM fts WHERE fts MATCH ?{where}", [match, *params]).fetchone()[0]
-        hits = self.conn.execute(
+        """Total, top hits with snippets, five facet counts. The match set and each facet's selection
+        are materialised once per search in temporary tables (per connection): SQLite plans a
+        `rowid IN (subquery)` beside an FTS MATCH as one MATCH per row otherwise, hundreds of ms."""
+        conn = self.conn
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS matched(docid INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM matched")
+        conn.execute("INSERT INTO matched SELECT rowid FROM fts WHERE fts MATCH ?", (match,))
+        selected = {}
+        for facet, values in filters.items():
+            if values:
+                table = f"selected_{facet}"
+                conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table}(docid INTEGER PRIMARY KEY)")
+                conn.execute(f"DELETE FROM {table}")
+                conn.execute(f"INSERT OR IGNORE INTO {table} SELECT docid FROM facets WHERE facet = ? AND value IN "
+                             f"({','.join('?' * len(values))})", [facet, *values])
+                selected[facet] = table
+
+        def within(skip=None) -> str:  # the matched documents every selection but `skip`'s allows
+            tests = [f"docid IN {table}" for facet, table in selected.items() if facet != skip]
+            return "SELECT docid FROM matched" + (" WHERE " + " AND ".join(tests) if tests else "")
+
+        total = conn.execute(f"SELECT count(*) FROM ({within()})").fetchone()[0]
+        # `+fts.rowid`: the set filters the MATCH's rows instead of driving one MATCH per row.
+        hits = conn.execute(
             "SELECT d.id, d.url, d.title, d.published, snippet(fts, 1, '<mark>', '</mark>', ' … ', 24), "
             f"bm25(fts, 2.0, 1.0, 1.0, 1.0) AS score FROM fts JOIN docs d ON d.rowid = fts.rowid "
-            f"WHERE fts MATCH ?{where} ORDER BY score LIMIT ?", [match, *params, limit]).fetchall()
+            f"WHERE fts MATCH ? AND +fts.rowid IN ({within()}) ORDER BY score LIMIT ?", [match, limit]).fetchall()
         facets = {}
         for facet in FACETS:
-            where, params = self._where(filters, skip=facet)
-            facets[facet] = self.conn.execute(
-                "SELECT value, count(*) AS n FROM facets WHERE facet = ? AND docid IN "
-                f"(SELECT fts.rowid FROM fts WHERE fts MATCH ?{where}) GROUP BY value ORDER BY n DESC",
-                [facet, match, *params]).fetchall()
+            facets[facet] = conn.execute(
+                f"SELECT value, count(*) AS n FROM facets WHERE facet = ? AND docid IN ({within(facet)}) "
+                "GROUP BY value ORDER BY n DESC", [facet]).fetchall()
         return {"total": total, "hits": hits, "facets": facets}

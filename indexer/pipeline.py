@@ -230,7 +230,8 @@ class Extracted:
     docnum: int | None = None       # its number in the worker's segment
 
 
-def _workers() -> int:
+def worker_count() -> int:
+    """Processes a big index run extracts and writes in: one per core, at most four."""
     return min(os.cpu_count() or 1, 4)
 
 
@@ -240,7 +241,7 @@ def _extracted(store: CorpusStore, entries: list[Entry], failures: Counter, ix, 
     Small runs extract here, and the caller writes each record. Big runs send batches of entries to
     worker processes that extract them and write a segment each (extraction and Whoosh's analysis
     and flush are pure Python: one process per core is the only way to use the cores)."""
-    workers = _workers()
+    workers = worker_count()
     if len(entries) < PARALLEL_MIN or workers < 2:
         for entry in entries:
             yield None, [Extracted(entry, _safe_record(store, entry, failures))]
