@@ -7,6 +7,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections import Counter, defaultdict, deque
 from concurrent.futures import ProcessPoolExecutor
@@ -251,7 +252,8 @@ def _extracted(store: CorpusStore, entries: list[Entry], failures: Counter, ix, 
     batches = iter([entries[i:i + size] for i in range(0, len(entries), size)])
     pending: deque = deque()
     # spawn, not fork: the caller may run threads (a crawl, a web server) that fork would copy.
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_exit_with_parent, initargs=(os.getpid(),))
     try:
         for batch in itertools.islice(batches, workers + 1):
             pending.append((batch, pool.submit(_segment_job, str(store.root), str(generation), batch)))
@@ -275,6 +277,16 @@ def _extracted(store: CorpusStore, entries: list[Entry], failures: Counter, ix, 
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # a stopped run does not wait for queued batches
         iw.remove_staging(generation)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: exit when the indexing process is gone. A killed parent's pool cannot tell its
+    workers (each holds both ends of its job queue), and they would wait for work forever."""
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _segment_job(root: str, generation: str, entries: list[Entry]):

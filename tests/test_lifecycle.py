@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +39,29 @@ def start_cli(*args):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
+def children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def wait_gone(pids, timeout=10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+                   for pid in pids):
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def total(index_dir) -> int:
     reader = SearchIndex(index_dir)
     try:
@@ -54,15 +78,20 @@ def test_kill_during_rebuild_keeps_the_previous_index(tmp_path):
     assert total(index) == 150
     fill_corpus(corpus, 1250, start=150)  # enough that the rebuild is still running when it is killed
     live = iw.current_generation(index)
-    for delay in (0.8, 2.0):
+    seen = 0
+    for delay in (0.8, 2.0, 4.0):
         proc = start_cli("index", "--rebuild", "--corpus", corpus, "--index", index)
         time.sleep(delay)
+        workers = children(proc.pid)
+        seen += len(workers)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         proc.stderr.close()
+        assert wait_gone(workers), "indexing workers outlived the killed run"
         assert iw.current_generation(index) == live
         assert total(index) == 150  # every document the last committed index held
         assert (index / "gen-000001").exists()
+    assert seen, "no run was killed while its indexing workers ran"
     run_cli("index", "--rebuild", "--corpus", corpus, "--index", index)  # the next run completes the work
     assert total(index) == 1400
     assert [p.name for p in index.glob("gen-*")] == [iw.current_generation(index).name]
