@@ -19,11 +19,11 @@ from typing import Iterable
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, STORED, Schema
 
-from whoosh.codec import whoosh3
 from whoosh.query import Term
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
+from . import codec  # noqa: F401 - installs the codec speed-ups before any index is opened
 from .analysis import SpellingText, StemmedText
 from .record import Document, from_stored_fields, to_index_fields
 
@@ -33,31 +33,6 @@ INDEX_NAME = "MAIN"
 CURRENT = "CURRENT"
 
 
-def _cached_length_reader(self, fieldname, column):
-    """Whoosh 2.7 asks the disk whether a field has a length column on every posting of a field that
-    has none (unscored and spelling fields), about a fifth of indexing time; segments are immutable,
-    so the answer is cached, negative ones included. A length column (one byte a document) is read
-    into memory whole: a flush and every scored hit look one up, each a seek and a read otherwise."""
-    try:
-        return self._readers[fieldname]
-    except KeyError:
-        reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
-        if reader is not None and column is whoosh3.LENGTHS_COLUMN:
-            reader = _lengths_in_memory(reader, self._doccount)
-        self._readers[fieldname] = reader
-        return reader
-
-
-def _lengths_in_memory(reader, doccount: int):
-    """A length column's bytes (documents past its end have length 0, the column's default)."""
-    try:
-        data = reader._dbfile.get(reader._basepos, reader._count)
-    except AttributeError:  # another column implementation: keep Whoosh's reader
-        return reader
-    return data + bytes(max(0, doccount - len(data)))
-
-
-whoosh3.W3PerDocReader._cached_reader = _cached_length_reader
 
 
 class IndexCorrupt(Exception):
