@@ -7,8 +7,11 @@ an index written with and without them). Importing the module installs them.
 
 from __future__ import annotations
 
+import zlib
+from pickle import dumps
+
 from whoosh.codec import base, whoosh3
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 
 def _cached_length_reader(self, fieldname, column):
@@ -92,6 +95,36 @@ def add_postings(self, schema, lengths, items):
         finish_field()
 
 
+# Below this many bytes a block's pickled postings are stored uncompressed: zlib cannot shrink them,
+# and most terms of a batch are rare words with a block of one or two postings. (Whoosh meant to do
+# this below 20 bytes; its check is overwritten by the line after it.)
+SMALL_BLOCK = 128
+
+
+def write_block(self, last=False):
+    """`W3PostingsWriter._write_block` with small blocks left uncompressed (each block records
+    whether it is compressed, so readers of either kind of block are unchanged)."""
+    postfile = self._postfile
+    if not self._blockcount:
+        postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
+    self._terminfo.add_block(self)
+    databytes = dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
+    comp = self._compression if len(databytes) >= SMALL_BLOCK else 0
+    if comp:
+        databytes = zlib.compress(databytes, comp)
+    ids = self._ids
+    infobytes = dumps((len(ids), ids[-1], self._maxweight, comp, length_to_byte(self._minlength),
+                       length_to_byte(self._maxlength)), 2)
+    blocklength = len(infobytes) + len(databytes)
+    postfile.write_int(-blocklength if last else blocklength)  # the last block's length is negative
+    postfile.write(infobytes)
+    postfile.write(databytes)
+    self._blockcount += 1
+    self._new_block()
+
+
 STOCK_CACHED_READER = whoosh3.W3PerDocReader._cached_reader  # kept for the equivalence tests
 whoosh3.W3PerDocReader._cached_reader = _cached_length_reader
+STOCK_WRITE_BLOCK = whoosh3.W3PostingsWriter._write_block
 whoosh3.W3FieldWriter.add_postings = add_postings
+whoosh3.W3PostingsWriter._write_block = write_block

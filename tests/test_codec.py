@@ -69,6 +69,7 @@ def test_codec_speed_ups_write_what_whoosh_writes(tmp_path, monkeypatch, batch):
     fast = everything(build(tmp_path / "fast", docs, batch))
     monkeypatch.setattr(whoosh3.W3PerDocReader, "_cached_reader", codec.STOCK_CACHED_READER)
     monkeypatch.setattr(whoosh3.W3FieldWriter, "add_postings", base.FieldWriter.add_postings)
+    monkeypatch.setattr(whoosh3.W3PostingsWriter, "_write_block", codec.STOCK_WRITE_BLOCK)
     stock = everything(build(tmp_path / "stock", docs, batch))
     assert fast == stock
     assert len(stock) > 1000
