@@ -214,22 +214,45 @@ def adopt(report: Document, page: Document) -> Document:
     return report.replace(parent=page.id, forces=page.forces, regions=page.regions)
 
 
-MAX_SEGMENTS = 10  # segments an index may pile up before the smallest are merged
+MAX_SMALL_SEGMENTS = 10   # small segments an index may pile up before the smallest are merged
+FULL_SEGMENT = 10_000     # documents: a segment this big is not merged again ...
+FULL_DELETED = 1 / 3      # ... unless this share of it has been deleted (replaced documents)
+
+
+def mergeable(segment) -> bool:
+    total = segment.doc_count_all()
+    return total < FULL_SEGMENT or segment.deleted_count() >= total * FULL_DELETED
 
 
 def tiered_merge(writer, segments):
-    """Whoosh merge policy: leave segments alone until more than MAX_SEGMENTS pile up, then merge
-    the smallest half into one. Whoosh's default merges small segments on nearly every commit,
-    which at batch sizes that keep progress costs more than the indexing itself."""
-    if len(segments) <= MAX_SEGMENTS:
-        return segments
-    ordered = sorted(segments, key=lambda seg: seg.doc_count_all())
-    cut = len(ordered) // 2 + 1
-    for seg in ordered[:cut]:
+    """Whoosh merge policy: segments below FULL_SEGMENT documents are left alone until more than
+    MAX_SMALL_SEGMENTS of them pile up, then the smallest are merged into one of at most FULL_SEGMENT
+    documents; full segments are only rewritten to drop many deleted documents.
+
+    Whoosh's default merges small segments on nearly every commit, which at batch sizes that keep
+    progress costs more than the indexing itself; merging without a size cap rewrites every
+    document again and again as the index grows (a merge costs about what indexing does), which
+    tripled the cost of a document past 10,000. With the cap a document is merged about once, and
+    an index of N documents keeps about N / FULL_SEGMENT + MAX_SMALL_SEGMENTS segments."""
+    candidates = sorted((seg for seg in segments if mergeable(seg)), key=lambda seg: seg.doc_count())
+    dirty = [seg for seg in candidates if seg.doc_count_all() >= FULL_SEGMENT]
+    small = [seg for seg in candidates if seg.doc_count_all() < FULL_SEGMENT]
+    chosen = list(dirty)
+    if len(small) > MAX_SMALL_SEGMENTS:
+        size = 0
+        for seg in small:
+            if chosen and size + seg.doc_count() > FULL_SEGMENT:
+                break
+            chosen.append(seg)
+            size += seg.doc_count()
+        if len(chosen) == len(dirty) + 1 and not dirty:  # one segment alone is not a merge
+            chosen = []
+    for seg in chosen:
         reader = SegmentReader(writer.storage, writer.schema, seg)
         writer.add_reader(reader)
         reader.close()
-    return ordered[cut:]
+    merged = {id(seg) for seg in chosen}
+    return [seg for seg in segments if id(seg) not in merged]
 
 
 class SegmentsWriter(SegmentWriter):

@@ -83,3 +83,36 @@ def test_length_columns_are_read_whole_once(tmp_path):
         lengths = perdoc._cached_reader(name, whoosh3.LENGTHS_COLUMN)
         assert isinstance(lengths, bytes) and len(lengths) == searcher.reader().doc_count_all()
         assert perdoc._cached_reader(name, whoosh3.LENGTHS_COLUMN) is lengths
+
+
+def test_merge_policy_caps_segments_and_merges_each_document_about_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(iw, "FULL_SEGMENT", 60)
+    monkeypatch.setattr(iw, "MAX_SMALL_SEGMENTS", 4)
+    docs = documents(400)
+    generation = iw.new_generation(tmp_path / "ix")
+    ix = iw.open_generation(generation)
+    writer = iw.BatchWriter(ix, batch_size=10)
+    counts = []
+    for doc in docs:
+        writer.put(doc, fresh=True)
+        if writer._pending == 0:
+            counts.append([seg.doc_count_all() for seg in ix._segments()])
+    writer.commit()
+    sizes = [seg.doc_count_all() for seg in ix._segments()]
+    assert sum(sizes) == 400 and max(len(c) for c in counts) <= 400 // 60 + 4 + 1
+    assert all(size <= 60 + 10 for size in sizes)  # a merge stops at a full segment (plus the batch it commits)
+    # Replacing most of a full segment's documents gets it rewritten without them.
+    full = next(seg for seg in ix._segments() if seg.doc_count_all() >= 60)
+    victims = []
+    with ix.searcher() as searcher:
+        for sub, base in searcher.leaf_searchers():
+            if sub.reader().segment().segment_id() == full.segment_id():
+                victims = [fields["id"] for fields in sub.reader().all_stored_fields()][:40]
+    for doc in docs:
+        if doc.id in victims:
+            writer.put(doc.replace(title="replaced"))
+    writer.commit()
+    ids = [seg.segment_id() for seg in ix._segments()]
+    assert full.segment_id() not in ids
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == 400
