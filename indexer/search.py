@@ -22,6 +22,7 @@ from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 from whoosh.query import Every, NullQuery, Term
 
 from . import index_writer as iw
+from .phrase import fast_phrases
 from .query import FACETS, InvalidRequest, SearchRequest
 from .record import FACET_FIELDS, Document, from_stored_fields
 
@@ -230,12 +231,12 @@ class SearchIndex:
         if not q.strip():
             return Every()
         try:
-            return self._parser(schema).parse(q)
+            return fast_phrases(self._parser(schema).parse(q))
         except Exception:  # noqa: BLE001 - Whoosh's parser fails on some operator runs ("NOT NOT x")
             logger.info("query %r is not valid syntax; searching its words", q)
         words = re.sub(r"[^\w\s]+", " ", q).lower()  # lower case: AND/OR/NOT become plain (stop) words
         try:
-            return self._parser(schema).parse(words) if words.strip() else NullQuery
+            return fast_phrases(self._parser(schema).parse(words)) if words.strip() else NullQuery
         except Exception:  # noqa: BLE001
             return NullQuery
 
