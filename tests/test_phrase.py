@@ -1,16 +1,15 @@
 """FastPhrase answers exactly as Whoosh's Phrase: the same documents, the same scores, the same top hits.
 
 Checked on a real on-disk index of generated documents with several segments and deleted and
-replaced documents, for fixed and Hypothesis-generated phrase queries (stop words inside, slop,
-field prefixes, inside AND/OR/NOT), and through the whole search (totals, facets, hits, snippets).
+replaced documents (conftest's `generated_index_dir`), for fixed and Hypothesis-generated phrase
+queries (stop words inside, slop, field prefixes, inside AND/OR/NOT), and through the whole search
+(totals, facets, hits, snippets).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,56 +23,19 @@ from indexer.phrase import FastPhrase, fast_phrases
 from indexer.query import from_mapping
 from indexer.search import SearchIndex
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from corpus_gen import CorpusGenerator  # noqa: E402
-
-DOCS = 320
 STOP = ["and", "of", "the", "to", "in", "a", "for", "is"]
 
 
-def _reworded(doc, k):
-    words = doc.body.split()
-    return doc.replace(body=" ".join(words[k:] + words[:k]), content_hash=f"{doc.content_hash}-{k}")
-
-
 @pytest.fixture(scope="module")
-def corpus():
-    return [g.doc for g in CorpusGenerator(median_words=90).generate(DOCS)]
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory, corpus):
-    """Four commits (segments): later ones replace some earlier documents and delete others."""
-    path = tmp_path_factory.mktemp("phrase") / "index"
-    generation = iw.new_generation(path)
-    ix = iw.whoosh_index.open_dir(generation, indexname=iw.INDEX_NAME)
-    writer = iw.BatchWriter(ix, batch_size=10_000)
-    for chunk in (corpus[:120], corpus[120:220]):
-        for doc in chunk:
-            writer.put(doc)
-        writer.commit()
-    for doc in corpus[:220:9]:
-        writer.put(_reworded(doc, 7))
-    for doc in corpus[3:220:13]:
-        writer.delete(doc.id)
-    writer.commit()
-    for doc in corpus[220:]:
-        writer.put(doc)
-    writer.commit()
-    iw.make_live(path, generation)
-    return path
-
-
-@pytest.fixture(scope="module")
-def index(index_dir):
-    index = SearchIndex(index_dir, refresh_seconds=3600)
+def index(generated_index_dir):
+    index = SearchIndex(generated_index_dir, refresh_seconds=3600)
     yield index
     index.close()
 
 
 @pytest.fixture(scope="module")
-def searcher(index_dir):
-    ix = iw.whoosh_index.open_dir(iw.current_generation(index_dir), indexname=iw.INDEX_NAME)
+def searcher(generated_index_dir):
+    ix = iw.whoosh_index.open_dir(iw.current_generation(generated_index_dir), indexname=iw.INDEX_NAME)
     with ix.searcher() as searcher:
         yield searcher
 
@@ -85,8 +47,8 @@ def stock_parse(index, searcher):
 
 
 @pytest.fixture(scope="module")
-def vocabulary(corpus):
-    return [re.findall(r"\w+", doc.body.lower()) for doc in corpus]
+def vocabulary(generated_corpus):
+    return [re.findall(r"\w+", doc.body.lower()) for doc in generated_corpus]
 
 
 def scored(searcher, qobj, limit=None):
