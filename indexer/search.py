@@ -7,6 +7,7 @@ intersected with the set of matching documents, not from Whoosh's `groupedby`, w
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import html
 import logging
 import re
@@ -22,8 +23,10 @@ from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 from whoosh.query import Every, NullQuery, Term
 
 from . import index_writer as iw
+from .phrase import fast_phrases
 from .query import FACETS, InvalidRequest, SearchRequest
 from .record import FACET_FIELDS, Document, from_stored_fields
+from .snippet import WordCacheHighlighter
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +164,7 @@ class _State:
     searcher: object
     facets: FacetCache | None
     checked: float
+    analysed: dict = dataclasses.field(default_factory=dict)  # word → analysed text, for snippets
 
 
 class SearchIndex:
@@ -230,12 +234,12 @@ class SearchIndex:
         if not q.strip():
             return Every()
         try:
-            return self._parser(schema).parse(q)
+            return fast_phrases(self._parser(schema).parse(q))
         except Exception:  # noqa: BLE001 - Whoosh's parser fails on some operator runs ("NOT NOT x")
             logger.info("query %r is not valid syntax; searching its words", q)
         words = re.sub(r"[^\w\s]+", " ", q).lower()  # lower case: AND/OR/NOT become plain (stop) words
         try:
-            return self._parser(schema).parse(words) if words.strip() else NullQuery
+            return fast_phrases(self._parser(schema).parse(words)) if words.strip() else NullQuery
         except Exception:  # noqa: BLE001
             return NullQuery
 
@@ -272,7 +276,7 @@ class SearchIndex:
             if req.effective_sort() == "relevance" and not isinstance(qobj, Every):
                 base, selected, results = self._scored_pass(state, req, qobj)
                 matching = self._intersect(base, selected)
-                hits = self._hits(results, qobj, req) if matching else []
+                hits = self._hits(state, results, qobj, req) if matching else []
             else:
                 base, selected = self._match_sets(state, req, qobj)
                 matching = self._intersect(base, selected)
@@ -300,11 +304,12 @@ class SearchIndex:
             base = base & dates
         return base, selected, collector.results()
 
-    def _hits(self, results, qobj, req: SearchRequest) -> list[dict]:
+    def _hits(self, state, results, qobj, req: SearchRequest) -> list[dict]:
         """The page shown, highlighted (and only it)."""
         start = (req.page - 1) * req.per_page
-        results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=50)
-        results.formatter = MarkFormatter()
+        results.highlighter = WordCacheHighlighter(
+            state.analysed, fragmenter=highlight.ContextFragmenter(maxchars=160, surround=50),
+            formatter=MarkFormatter())
         hits = []
         for hit in results[start:start + req.per_page]:
             doc = from_stored_fields(hit.fields())
@@ -340,7 +345,7 @@ class SearchIndex:
         start = (req.page - 1) * req.per_page
         if start >= len(matching):
             return []
-        return self._hits(self._results(state, qobj, matching, req, start + req.per_page), qobj, req)
+        return self._hits(state, self._results(state, qobj, matching, req, start + req.per_page), qobj, req)
 
     def _suggest(self, state, qobj, q: str) -> str | None:
         try:

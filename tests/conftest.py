@@ -72,6 +72,43 @@ def index_dir(tmp_path, docs):
     return write_index(tmp_path / "index", docs)
 
 
+GENERATED_DOCS = 320
+
+
+@pytest.fixture(scope="session")
+def generated_corpus():
+    """Documents from the benchmark's generator (Zipf-distributed words, the topics' phrases)."""
+    sys.path.insert(0, str(PROJECT / "bench"))
+    from corpus_gen import CorpusGenerator
+    return [g.doc for g in CorpusGenerator(median_words=90).generate(GENERATED_DOCS)]
+
+
+@pytest.fixture(scope="session")
+def generated_index_dir(tmp_path_factory, generated_corpus):
+    """The generated documents in four commits (segments): later ones replace some earlier
+    documents with reworded ones and delete others, so segments carry deletions."""
+    corpus = generated_corpus
+    path = tmp_path_factory.mktemp("generated") / "index"
+    generation = iw.new_generation(path)
+    ix = iw.whoosh_index.open_dir(generation, indexname=iw.INDEX_NAME)
+    writer = iw.BatchWriter(ix, batch_size=10_000)
+    for chunk in (corpus[:120], corpus[120:220]):
+        for doc in chunk:
+            writer.put(doc)
+        writer.commit()
+    for doc in corpus[:220:9]:
+        words = doc.body.split()
+        writer.put(doc.replace(body=" ".join(words[7:] + words[:7]), content_hash=doc.content_hash + "-reworded"))
+    for doc in corpus[3:220:13]:
+        writer.delete(doc.id)
+    writer.commit()
+    for doc in corpus[220:]:
+        writer.put(doc)
+    writer.commit()
+    iw.make_live(path, generation)
+    return path
+
+
 @pytest.fixture
 def app(index_dir):
     from webapp import create_app
