@@ -184,6 +184,8 @@ def report_link_updates(ix, written: list[Document]) -> list[tuple[Document, lis
     """
     updates: dict[str, tuple[Document, list]] = {}
     with ix.searcher() as searcher:
+        # Every id some page links, read once: a search per written document costs more than indexing it.
+        linked = {term.decode("utf-8") for term in searcher.reader().lexicon("report_ids")}
         def current(doc_id):
             if doc_id in updates:
                 return updates[doc_id]
@@ -197,7 +199,7 @@ def report_link_updates(ix, written: list[Document]) -> list[tuple[Document, lis
                 found = current(report_id)
                 if found and found[0].parent != doc.id:
                     updates[report_id] = (adopt(found[0], doc), found[1])
-            if not doc.parent:
+            if not doc.parent and doc.id in linked:
                 hits = searcher.search(Term("report_ids", doc.id), limit=1)
                 if hits.scored_length() and hits[0]["id"] != doc.id:
                     found = current(doc.id)
