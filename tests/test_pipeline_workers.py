@@ -34,7 +34,7 @@ def fill(store):
         if n % 5 == 0:
             put(store, f"{SITE}/publication-html/report-{n}/", n, body=f"The report on force {n}.")
         if n % 7 == 0:  # the same document at its legacy address: one document, two addresses
-            put(store, LEGACY + path, n)
+            put(store, LEGACY + path, n, links=links)
     store.put(f"{SITE}/empty/", b"  ", content_type="text/html")
 
 
