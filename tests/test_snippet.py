@@ -126,3 +126,31 @@ def test_whole_searches_are_unchanged(index, monkeypatch, params):
     stock = index.search(req)
     assert quick == stock
     assert any("<mark>" in hit["snippet"] for hit in stock["hits"]) or not stock["hits"]
+
+
+FILLER = ["the", "inspection", "found", "that", "forces", "were", "of", "a", "x", "2017", "U.K.", "re-offending",
+          "proportion", "be", "it", "…", "Zoë", "quality", "in"]
+
+
+@st.composite
+def sparse_texts(draw):
+    """Long texts whose matches are few and far apart: most tokens lie outside every fragment's window."""
+    length = draw(st.integers(300, 3000))
+    tokens = [draw(st.sampled_from(FILLER)) for _ in range(40)] * (length // 40 + 1)
+    for _ in range(draw(st.integers(0, 6))):
+        tokens[draw(st.integers(0, length - 1))] = draw(st.sampled_from(["custody", "Mental", "health", "officers"]))
+    seps = draw(st.lists(st.sampled_from(SEPARATORS), min_size=1, max_size=5))
+    return "".join(t + seps[i % len(seps)] for i, t in enumerate(tokens[:length]))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sparse_texts(), st.sampled_from(['"mental health"', "custody", "officers", "health NOT mental"]),
+       st.sampled_from([(160, 50), (200, 20), (40, 5), (400, 120)]), st.integers(1, 4))
+def test_far_from_every_match_tokens_are_skipped_with_the_same_snippet(hits, text, q, shape, top):
+    maxchars, surround = shape
+
+    def make(cls, *args):
+        return cls(*args, fragmenter=ContextFragmenter(maxchars=maxchars, surround=surround),
+                   formatter=MarkFormatter())
+    expected = make(Highlighter).highlight_hit(hits[q], "body", text=text, top=top)
+    assert make(WordCacheHighlighter, {}).highlight_hit(hits[q], "body", text=text, top=top) == expected
