@@ -72,8 +72,25 @@ class StemmedText(TEXT):
             return super().index(value, **kwargs)
         boost = self.format.field_boost
         encode = self.format.encode
-        return [(term.encode("utf-8"), len(poses), float(len(poses)) * boost, encode(poses))
+        single = _single_positions
+        return [(term.encode("utf-8"), len(poses), float(len(poses)) * boost,
+                 single(encode, poses[0]) if len(poses) == 1 else encode(poses))
                 for term, poses in stemmed_positions(value).items()]
+
+
+_encoded_single: dict[int, bytes] = {}
+
+
+def _single_positions(encode, pos: int) -> bytes:
+    """A word's positions when it occurs once (most postings), encoded once per position: Whoosh
+    pickles every list."""
+    try:
+        return _encoded_single[pos]
+    except KeyError:
+        if len(_encoded_single) >= STEM_CACHE_MAX:
+            _encoded_single.clear()
+        result = _encoded_single[pos] = encode([pos])
+        return result
 
 
 class SpellingText(TEXT):
