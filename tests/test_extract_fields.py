@@ -161,3 +161,41 @@ def test_release_number_flags_a_suspected_restamp():
     assert doc.release_number == "022/2013"
     assert doc.published == "2023-07-18"
     assert "re-stamp suspected" in doc.published_source
+
+
+# ---- the text keys: fold() and normalise_space() as their plain definitions give them ---------------------
+def _fold_by_definition(text: str) -> str:
+    import re
+    import unicodedata
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("&", " and ")
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _normalise_space_by_definition(text: str) -> str:
+    import re
+    import unicodedata
+    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").replace("\u200b", "")
+    return re.sub(r"[ \t\f\v\r]+", " ", text).strip()
+
+
+TRICKY_TEXTS = ["", " ", "Zoë Billingham", "Zoe\u0308  Billingham", "Devon & Cornwall", "Kent’s\tforce", "ﬁre  ﬂag",
+                "\u00a0Gwent\u200b Police\u00a0", "a\x0bb\x0cc\rd\n\ne", "İstanbul ıs ſo", "ﷺ ㎞ Å Å", "\u3000x\u2028y\x85",
+                "e\u0301\u0301 \u0345\u05b0 \U0001d400", "Ꙁ\ua66f\u0300a", "  two  spaces  ", "\t\t", "x" * 3 + "\u0308" * 3]
+
+
+@pytest.mark.parametrize("text", TRICKY_TEXTS)
+def test_fold_and_normalise_space_match_their_definitions(text):
+    from indexer.extract.text import normalise_space
+    from indexer.gazetteer import fold
+    assert fold(text) == _fold_by_definition(text)
+    assert normalise_space(text) == _normalise_space_by_definition(text)
+
+
+def test_fold_matches_its_definition_on_every_character():
+    from indexer.gazetteer import fold
+    for block in range(0, 0x110000, 0x1000):
+        chars = [chr(c) for c in range(block, block + 0x1000) if not 0xD800 <= c < 0xE000]
+        text = " a".join(chars)
+        assert fold(text) == _fold_by_definition(text), hex(block)

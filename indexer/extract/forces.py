@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .. import gazetteer
-from ..gazetteer import Force, fold
+from ..gazetteer import Force, fold, without_marks
 
 _EXPLICIT = re.compile(r"^(police forces?|forces?|fire (?:&|and) rescue services?|fire and rescue authorit(?:y|ies))"
                        r"\s*:\s*(.+)$", re.I)
@@ -35,9 +34,7 @@ _MANY = 4   # this many distinct bodies near the top of a page means a list or a
 
 def _plain(text: str) -> str:
     """Accents removed and ampersands spelled out, case kept: for matching acronyms and one-word names."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return text.replace("\u2019", "'").replace("&", " and ")
+    return without_marks(text).replace("\u2019", "'").replace("&", " and ")
 
 
 @lru_cache(maxsize=None)

@@ -24,9 +24,13 @@ _BANNER = re.compile(
 )
 
 
+# What replacing every run of [ \t\f\v\r] by one space changes: longer runs, and single blanks other than a space.
+_BLANKS = re.compile(r"[ \t\f\v\r]{2,}|[\t\f\v\r]")
+
+
 def normalise_space(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").replace("\u200b", "")
-    return re.sub(r"[ \t\f\v\r]+", " ", text).strip()
+    return _BLANKS.sub(" ", text).strip()
 
 
 def is_furniture(line: str) -> bool:
