@@ -199,3 +199,18 @@ def test_fold_matches_its_definition_on_every_character():
         chars = [chr(c) for c in range(block, block + 0x1000) if not 0xD800 <= c < 0xE000]
         text = " a".join(chars)
         assert fold(text) == _fold_by_definition(text), hex(block)
+
+
+def _lead_by_definition(lines, title):
+    from indexer.gazetteer import fold
+    body = [line for line in lines if fold(line) != fold(title)]
+    lead = next((line for line in body[:8] if len(line) >= 60), "")
+    return lead, " \n".join(body)[:1500]
+
+
+@pytest.mark.parametrize("sizes", [[], [10] * 3, [10] * 20, [59] * 7 + [60] * 3, [400] * 10, [100] * 15, [1500], [0] * 30])
+def test_lead_reads_only_as_far_as_it_needs(sizes):
+    from indexer.extract.forces import _lead
+    title = "Kent Police custody"
+    lines = [title] + [(f"Line {i} about Kent Police " + "x" * n)[:max(n, 1)] for i, n in enumerate(sizes)] + [title]
+    assert _lead(lines, title) == _lead_by_definition(lines, title)

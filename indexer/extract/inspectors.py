@@ -30,6 +30,8 @@ _REGION_STATEMENTS = (
     re.compile(r"(?i:HMI\s+for\s+the\s+)(?P<region>[A-Z][\w’'-]+(?:\s+(?:and\s+|of\s+)?[A-Z][\w’'-]+){0,4})\s+(?i:region)\b"),
 )
 
+_REGION_WORD = re.compile(r"(?i:region)")
+
 
 @lru_cache(maxsize=None)
 def _known_names():
@@ -92,6 +94,8 @@ def _region_name(raw: str) -> str | None:
 def stated_region(lines: list[str]) -> str | None:
     """The inspectorate region the text states, e.g. "Eastern Region"; None when it states none."""
     for paragraph in lines:
+        if not _REGION_WORD.search(paragraph):   # every statement names a region: a cheap test first
+            continue
         for pattern in _REGION_STATEMENTS:
             for match in pattern.finditer(paragraph):
                 raw = match.groupdict().get("region")
