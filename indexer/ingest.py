@@ -65,7 +65,8 @@ def iter_files(paths):
 
 
 def ingest_paths(paths, corpus_dir: Path, progress=None) -> IngestReport:
-    store = CorpusStore(corpus_dir)
+    # Not flushed to the disk file by file: the files ingested are still there to be ingested again.
+    store = CorpusStore(corpus_dir, durable=False)
     report = IngestReport()
     for path in iter_files(paths):
         if path.suffix.lower() not in SUFFIXES:
@@ -83,7 +84,7 @@ def ingest_paths(paths, corpus_dir: Path, progress=None) -> IngestReport:
         report.files += 1
         url = url_for_file(path)
         old = store.get(url)
-        if old is not None and old.sha256 == hashlib.sha256(body).hexdigest():
+        if old is not None and old.sha256 == hashlib.sha256(body).hexdigest() and store.has_body(old):
             report.unchanged += 1
             continue
         store.put(url, body, content_type=content_type_for(path, body[:1024]),
