@@ -214,3 +214,15 @@ def test_lead_reads_only_as_far_as_it_needs(sizes):
     title = "Kent Police custody"
     lines = [title] + [(f"Line {i} about Kent Police " + "x" * n)[:max(n, 1)] for i, n in enumerate(sizes)] + [title]
     assert _lead(lines, title) == _lead_by_definition(lines, title)
+
+
+def test_the_cheap_speech_test_never_rules_out_a_paragraph_the_pattern_finds():
+    import re
+
+    from indexer.extract.inspectors import _CASE_EXTRAS, _SPEECH, _SPEECH_STEMS, _may_quote
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    for letter in sorted(set("".join(_SPEECH_STEMS))):   # every character re.I takes for the letter
+        for char in re.findall(letter, every, re.I):
+            assert char.translate(_CASE_EXTRAS).lower() == letter, char
+    for text in ["SAİD", "ſays", "Commented:", "she ADDS", "tOLD us", "nothing here", "saying", "Zoë sAıd"]:
+        assert _may_quote(text) or not _SPEECH.search(text), text
