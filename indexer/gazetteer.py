@@ -37,7 +37,8 @@ class Inspector:
 # only runs of later characters need looking at one by one when accents are taken off.
 _LOW_NEVER_COMBINE = not any(unicodedata.combining(chr(c)) for c in range(0x300))
 _HIGH_RUN = re.compile("[^\x00-\u02ff]+")
-_SPACE_RUN = re.compile(r"\s{2,}|[^\S ]")    # what `\s+` → " " changes: runs, and single non-space blanks
+_SPACES = re.compile(r"\s+")
+_ASCII_BLANKS = ("  ", "\t", "\n", "\v", "\f", "\r", "\x1c", "\x1d", "\x1e", "\x1f")   # what \s is in ASCII, but " "
 
 
 def _unmarked(run: str) -> str:
@@ -58,7 +59,10 @@ def fold(text: str) -> str:
     """Lower-case, accents removed, curly quotes and ampersands unified: a key for matching names."""
     text = without_marks(text)
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("&", " and ")
-    return _SPACE_RUN.sub(" ", text).strip().lower()
+    # The pattern changes nothing in ASCII text whose every blank is one space; substring tests say so cheaply.
+    if not text.isascii() or any(blank in text for blank in _ASCII_BLANKS):
+        text = _SPACES.sub(" ", text)
+    return text.strip().lower()
 
 
 def _clean_alias(alias: str) -> str:
