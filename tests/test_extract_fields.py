@@ -226,3 +226,15 @@ def test_the_cheap_speech_test_never_rules_out_a_paragraph_the_pattern_finds():
             assert char.translate(_CASE_EXTRAS).lower() == letter, char
     for text in ["SAİD", "ſays", "Commented:", "she ADDS", "tOLD us", "nothing here", "saying", "Zoë sAıd"]:
         assert _may_quote(text) or not _SPEECH.search(text), text
+
+
+@pytest.mark.parametrize("paragraph", [
+    "Dru Sharpling, HM Inspector of Constabulary, said: good.",
+    "Sir Denis O’Connor, Chief Inspector of Constabulary, said", "Zoë Billingham CBE, the hm inspector of constabulary",
+    "Wendy Williams,\tHMI for Wales, said", "Tom Winsor, HMCIC, said", "Matt Parr, ınspector of constabulary, said",
+    "Roy Wilsher, Her Majesty’s Inspector of Fire & Rescue Services, said", "Mike Cunningham said: fine.",
+    "Kent Police, said the report", "Andy Cooke, İnspector of Constabulary", "no names here, said nobody",
+])
+def test_the_comma_test_never_rules_out_a_name_then_title(paragraph):
+    from indexer.extract.inspectors import _COMMA_THEN_TITLE, _NAME_THEN_TITLE
+    assert _COMMA_THEN_TITLE.search(paragraph) or not _NAME_THEN_TITLE.search(paragraph)

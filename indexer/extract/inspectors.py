@@ -22,6 +22,9 @@ _SPEECH = re.compile(r"\b(said|says|say|commented|comments|added|adds|stated|exp
 _TITLE_THEN_NAME = re.compile(rf"{_TITLE}{_REGION}\s*,?\s+{_NAME}")
 # "Dru Sharpling, HM Inspector of Constabulary" / "Denis O’Connor, Chief Inspector of Constabulary"
 _NAME_THEN_TITLE = re.compile(rf"{_NAME}{_POSTNOMINALS}\s*,\s+(?:the\s+)?{_TITLE}{_REGION}")
+# What stands after the name in _NAME_THEN_TITLE: a comma, then the first letter of a title (HM, Her, His,
+# H.M., HMCIC, HMI, Chief, Inspector).
+_COMMA_THEN_TITLE = re.compile(r",\s+(?:the\s+)?(?i:[hci])")
 _NOT_NAMES = {"said", "today", "the", "her", "his", "majesty", "inspectorate", "inspector", "constabulary"}
 _REGION_STATEMENTS = (
     re.compile(rf"{_TITLE}{_REGION}"),
@@ -59,7 +62,9 @@ def _clean_name(name: str) -> str | None:
 
 def _paragraph_inspectors(paragraph: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
-    for pattern in (_TITLE_THEN_NAME, _NAME_THEN_TITLE):
+    # _NAME_THEN_TITLE backtracks at every capital letter: only where its comma and a title's first letter stand.
+    patterns = (_TITLE_THEN_NAME, _NAME_THEN_TITLE) if _COMMA_THEN_TITLE.search(paragraph) else (_TITLE_THEN_NAME,)
+    for pattern in patterns:
         for match in pattern.finditer(paragraph):
             name = _clean_name(match.group("name"))
             if name:
