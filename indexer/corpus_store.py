@@ -10,7 +10,7 @@ default: what the crawler fills) also flushes each file to the disk before renam
 across a power cut too. A store opened with durable=False (ingest, whose sources stay on disk to be
 ingested again) leaves the flushing to the operating system: still whole after a killed process, but a
 power cut may lose its last writes; a blob found shorter than its body is written again, and ingest
-treats an entry whose blob is missing or short as changed.
+treats an entry that cannot be read, or whose blob is missing or short, as changed.
 """
 
 from __future__ import annotations

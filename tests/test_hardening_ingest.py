@@ -156,7 +156,7 @@ def test_ingest_leaves_flushing_to_the_system_but_a_crawl_store_flushes_each_fil
     assert len(flushed) == 2   # the body, then the entry
 
 
-def test_a_body_cut_short_is_written_again_by_the_next_ingest(tmp_path):
+def test_a_body_or_entry_lost_to_a_power_cut_is_written_again_by_the_next_ingest(tmp_path):
     from indexer.corpus_store import CorpusStore
     from indexer.ingest import ingest_paths
     folder, corpus = tmp_path / "inbox", tmp_path / "corpus"
@@ -168,6 +168,10 @@ def test_a_body_cut_short_is_written_again_by_the_next_ingest(tmp_path):
     entry = next(e for e in store.entries() if e.url.endswith("page.html"))
     (corpus / "blobs" / entry.sha256[:2] / entry.sha256).write_bytes(b"")   # what a power cut may leave
     assert not store.has_body(entry)
+    report = ingest_paths([folder], corpus)
+    assert (report.changed, report.unchanged) == (1, 1)
+    assert store.read_body(store.get(entry.url)) == (folder / "page.html").read_bytes()
+    (corpus / "entries" / entry.key[:2] / f"{entry.key}.json").write_bytes(b"")   # an entry lost the same way
     report = ingest_paths([folder], corpus)
     assert (report.changed, report.unchanged) == (1, 1)
     assert store.read_body(store.get(entry.url)) == (folder / "page.html").read_bytes()
