@@ -4,6 +4,13 @@ The only module that reads or writes the corpus folder. Layout:
   blobs/ab/<sha256>        raw bytes, content-addressed (identical bodies are stored once)
   entries/cd/<key>.json    metadata of one URL; written last, atomically: the commit point
 A process killed mid-write leaves at worst an orphan blob, never an entry pointing at half a body.
+
+Every file is written whole under a temporary name and renamed into place. A durable store (the
+default: what the crawler fills) also flushes each file to the disk before renaming it, so that holds
+across a power cut too. A store opened with durable=False (ingest, whose sources stay on disk to be
+ingested again) leaves the flushing to the operating system: still whole after a killed process, but a
+power cut may lose its last writes; a blob found shorter than its body is written again, and ingest
+treats an entry that cannot be read, or whose blob is missing or short, as changed.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -55,18 +63,30 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
+# The same URL is normalised by a lookup and the write that follows it.
+_normalised = lru_cache(maxsize=1024)(normalise_url)
+
+
 def entry_key(url: str) -> str:
-    return hashlib.sha256(normalise_url(url).encode("utf-8")).hexdigest()[:32]
+    return _key(_normalised(url))
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+def _key(normalised: str) -> str:
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:32]
+
+
+def _atomic_write(path: Path, data: bytes, fsync: bool = True) -> None:
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    except FileNotFoundError:   # the folder's first file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -76,9 +96,19 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry))
+
+
 class CorpusStore:
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, durable: bool = True):
         self.root = Path(root)
+        self.durable = durable   # flush every file to the disk before it takes its name (see the module's doc)
+
+    def _write(self, path: Path, data: bytes) -> None:
+        if self.durable:
+            _atomic_write(path, data)
+        else:
+            _atomic_write(path, data, fsync=False)
 
     def _entry_path(self, key: str) -> Path:
         return self.root / "entries" / key[:2] / f"{key}.json"
@@ -109,13 +139,24 @@ class CorpusStore:
         """Store a body and its metadata for a URL; returns the new entry."""
         sha = hashlib.sha256(body).hexdigest()
         blob = self._blob_path(sha)
-        if not blob.exists():
-            _atomic_write(blob, body)
-        norm = normalise_url(url)
+        if self._blob_size(blob) != len(body):   # absent, or cut short by a power cut
+            self._write(blob, body)
+        norm = _normalised(url)
         meta.setdefault("fetched_at", now_iso())
-        entry = Entry(key=entry_key(url), url=norm, sha256=sha, size=len(body), **meta)
+        entry = Entry(key=_key(norm), url=norm, sha256=sha, size=len(body), **meta)
         self._write_entry(entry)
         return entry
+
+    @staticmethod
+    def _blob_size(blob: Path) -> int | None:
+        try:
+            return blob.stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def has_body(self, entry: Entry) -> bool:
+        """Whether the entry's body is on disk at its full size (its hash is checked on reading)."""
+        return self._blob_size(self._blob_path(entry.sha256)) == entry.size
 
     def update(self, entry: Entry, **changes) -> Entry:
         """Change an entry's metadata only (a 304, a page found missing) without touching its body."""
@@ -124,8 +165,8 @@ class CorpusStore:
         return new
 
     def _write_entry(self, entry: Entry) -> None:
-        data = json.dumps(dataclasses.asdict(entry), ensure_ascii=False, indent=1).encode("utf-8")
-        _atomic_write(self._entry_path(entry.key), data)
+        fields = {name: getattr(entry, name) for name in _ENTRY_FIELDS}   # all plain values: no deep copy
+        self._write(self._entry_path(entry.key), json.dumps(fields, ensure_ascii=False, indent=1).encode("utf-8"))
 
     def read_body(self, entry: Entry) -> bytes:
         """The stored bytes of an entry, checked against its hash."""
@@ -162,8 +203,7 @@ class CorpusStore:
             return None
 
     def write_state(self, name: str, data: dict) -> None:
-        _atomic_write(self.root / "state" / f"{name}.json",
-                      json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+        self._write(self.root / "state" / f"{name}.json", json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
 
     def __len__(self) -> int:
         base = self.root / "entries"

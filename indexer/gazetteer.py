@@ -33,12 +33,36 @@ class Inspector:
     variants: tuple[str, ...]
 
 
+# Characters below U+0300 never combine (true of every Unicode version so far; checked, not assumed), so
+# only runs of later characters need looking at one by one when accents are taken off.
+_LOW_NEVER_COMBINE = not any(unicodedata.combining(chr(c)) for c in range(0x300))
+_HIGH_RUN = re.compile("[^\x00-\u02ff]+")
+_SPACES = re.compile(r"\s+")
+_ASCII_BLANKS = ("  ", "\t", "\n", "\v", "\f", "\r", "\x1c", "\x1d", "\x1e", "\x1f")   # what \s is in ASCII, but " "
+
+
+def _unmarked(run: str) -> str:
+    return "".join(c for c in run if not unicodedata.combining(c))
+
+
+def without_marks(text: str) -> str:
+    """`text` in compatibility-decomposed form (NFKD) without its combining marks: "Zoë" → "Zoe", "ﬁ" → "fi"."""
+    text = unicodedata.normalize("NFKD", text)
+    if text.isascii():
+        return text
+    if not _LOW_NEVER_COMBINE:
+        return _unmarked(text)
+    return _HIGH_RUN.sub(lambda m: _unmarked(m.group()), text)
+
+
 def fold(text: str) -> str:
     """Lower-case, accents removed, curly quotes and ampersands unified: a key for matching names."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = without_marks(text)
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("&", " and ")
-    return re.sub(r"\s+", " ", text).strip().lower()
+    # The pattern changes nothing in ASCII text whose every blank is one space; substring tests say so cheaply.
+    if not text.isascii() or any(blank in text for blank in _ASCII_BLANKS):
+        text = _SPACES.sub(" ", text)
+    return text.strip().lower()
 
 
 def _clean_alias(alias: str) -> str:

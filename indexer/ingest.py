@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from .corpus_store import CorpusStore
+from .corpus_store import CorpusStore, CorruptEntry
 from .urls import ASSETS_HOST, PAGE_HOSTS
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,8 @@ def iter_files(paths):
 
 
 def ingest_paths(paths, corpus_dir: Path, progress=None) -> IngestReport:
-    store = CorpusStore(corpus_dir)
+    # Not flushed to the disk file by file: the files ingested are still there to be ingested again.
+    store = CorpusStore(corpus_dir, durable=False)
     report = IngestReport()
     for path in iter_files(paths):
         if path.suffix.lower() not in SUFFIXES:
@@ -82,14 +83,19 @@ def ingest_paths(paths, corpus_dir: Path, progress=None) -> IngestReport:
             continue
         report.files += 1
         url = url_for_file(path)
-        old = store.get(url)
-        if old is not None and old.sha256 == hashlib.sha256(body).hexdigest():
+        try:
+            old = store.get(url)
+            known = old is not None
+        except CorruptEntry as exc:   # e.g. its last write lost to a power cut: written again
+            logger.warning("rewriting a damaged corpus entry: %s", exc)
+            old, known = None, True
+        if old is not None and old.sha256 == hashlib.sha256(body).hexdigest() and store.has_body(old):
             report.unchanged += 1
             continue
         store.put(url, body, content_type=content_type_for(path, body[:1024]),
                           final_url=url, source="ingest")
-        if old is None:
-            report.new += 1
-        else:
+        if known:
             report.changed += 1
+        else:
+            report.new += 1
     return report

@@ -161,3 +161,80 @@ def test_release_number_flags_a_suspected_restamp():
     assert doc.release_number == "022/2013"
     assert doc.published == "2023-07-18"
     assert "re-stamp suspected" in doc.published_source
+
+
+# ---- the text keys: fold() and normalise_space() as their plain definitions give them ---------------------
+def _fold_by_definition(text: str) -> str:
+    import re
+    import unicodedata
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("&", " and ")
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _normalise_space_by_definition(text: str) -> str:
+    import re
+    import unicodedata
+    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").replace("\u200b", "")
+    return re.sub(r"[ \t\f\v\r]+", " ", text).strip()
+
+
+TRICKY_TEXTS = ["", " ", "Zoë Billingham", "Zoe\u0308  Billingham", "Devon & Cornwall", "Kent’s\tforce", "ﬁre  ﬂag",
+                "\u00a0Gwent\u200b Police\u00a0", "a\x0bb\x0cc\rd\n\ne", "İstanbul ıs ſo", "ﷺ ㎞ Å Å", "\u3000x\u2028y\x85",
+                "e\u0301\u0301 \u0345\u05b0 \U0001d400", "Ꙁ\ua66f\u0300a", "  two  spaces  ", "\t\t", "x" * 3 + "\u0308" * 3]
+
+
+@pytest.mark.parametrize("text", TRICKY_TEXTS)
+def test_fold_and_normalise_space_match_their_definitions(text):
+    from indexer.extract.text import normalise_space
+    from indexer.gazetteer import fold
+    assert fold(text) == _fold_by_definition(text)
+    assert normalise_space(text) == _normalise_space_by_definition(text)
+
+
+def test_fold_matches_its_definition_on_every_character():
+    from indexer.gazetteer import fold
+    for block in range(0, 0x110000, 0x1000):
+        chars = [chr(c) for c in range(block, block + 0x1000) if not 0xD800 <= c < 0xE000]
+        text = " a".join(chars)
+        assert fold(text) == _fold_by_definition(text), hex(block)
+
+
+def _lead_by_definition(lines, title):
+    from indexer.gazetteer import fold
+    body = [line for line in lines if fold(line) != fold(title)]
+    lead = next((line for line in body[:8] if len(line) >= 60), "")
+    return lead, " \n".join(body)[:1500]
+
+
+@pytest.mark.parametrize("sizes", [[], [10] * 3, [10] * 20, [59] * 7 + [60] * 3, [400] * 10, [100] * 15, [1500], [0] * 30])
+def test_lead_reads_only_as_far_as_it_needs(sizes):
+    from indexer.extract.forces import _lead
+    title = "Kent Police custody"
+    lines = [title] + [(f"Line {i} about Kent Police " + "x" * n)[:max(n, 1)] for i, n in enumerate(sizes)] + [title]
+    assert _lead(lines, title) == _lead_by_definition(lines, title)
+
+
+def test_the_cheap_speech_test_never_rules_out_a_paragraph_the_pattern_finds():
+    import re
+
+    from indexer.extract.inspectors import _CASE_EXTRAS, _SPEECH, _SPEECH_STEMS, _may_quote
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    for letter in sorted(set("".join(_SPEECH_STEMS))):   # every character re.I takes for the letter
+        for char in re.findall(letter, every, re.I):
+            assert char.translate(_CASE_EXTRAS).lower() == letter, char
+    for text in ["SAİD", "ſays", "Commented:", "she ADDS", "tOLD us", "nothing here", "saying", "Zoë sAıd"]:
+        assert _may_quote(text) or not _SPEECH.search(text), text
+
+
+@pytest.mark.parametrize("paragraph", [
+    "Dru Sharpling, HM Inspector of Constabulary, said: good.",
+    "Sir Denis O’Connor, Chief Inspector of Constabulary, said", "Zoë Billingham CBE, the hm inspector of constabulary",
+    "Wendy Williams,\tHMI for Wales, said", "Tom Winsor, HMCIC, said", "Matt Parr, ınspector of constabulary, said",
+    "Roy Wilsher, Her Majesty’s Inspector of Fire & Rescue Services, said", "Mike Cunningham said: fine.",
+    "Kent Police, said the report", "Andy Cooke, İnspector of Constabulary", "no names here, said nobody",
+])
+def test_the_comma_test_never_rules_out_a_name_then_title(paragraph):
+    from indexer.extract.inspectors import _COMMA_THEN_TITLE, _NAME_THEN_TITLE
+    assert _COMMA_THEN_TITLE.search(paragraph) or not _NAME_THEN_TITLE.search(paragraph)

@@ -20,6 +20,8 @@ def test_golden_page(name):
     for field, expected in spec["expected"].items():
         assert record[field] == expected, field
     assert doc.id == document_id(doc.url)
+    if "body" in spec:   # the text exactly as read: line breaks, whitespace, what counts as text
+        assert doc.body == spec["body"]
     for text in spec.get("must_contain", []):
         assert text in doc.body, text
     for text in spec.get("must_not_contain", []):

@@ -39,11 +39,11 @@ def full(path):
 import indexer.corpus_store as store
 budget = {"corpus": int(os.environ.get("ENOSPC_CORPUS", "-1")), "index": int(os.environ.get("ENOSPC_INDEX", "-1"))}
 real_write = store._atomic_write
-def atomic_write(path, data):
+def atomic_write(path, data, *args, **kwargs):
     if budget["corpus"] == 0:
         raise full(path)
     budget["corpus"] -= 1
-    return real_write(path, data)
+    return real_write(path, data, *args, **kwargs)
 store._atomic_write = atomic_write
 from whoosh.filedb.filestore import FileStorage
 real_create = FileStorage.create_file

@@ -135,3 +135,82 @@ def test_extract_command_reports_bad_files_in_one_line_each(tmp_path):
     assert len(proc.stdout.strip().splitlines()) == 1
     errors = [line for line in proc.stderr.splitlines() if line.startswith("hmic-search: ")]
     assert len(errors) == 2
+
+
+# ---- the corpus an ingest leaves: whole after a kill, and mended after a power cut -------------------------
+def test_ingest_leaves_flushing_to_the_system_but_a_crawl_store_flushes_each_file(tmp_path, monkeypatch):
+    import os
+
+    from indexer.corpus_store import CorpusStore
+    from indexer.ingest import ingest_paths
+    flushed = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (flushed.append(fd), real_fsync(fd)))
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"page-{n}.html").write_text(html(f"Page {n}", f"<p>Kent Police custody {n}.</p>"))
+    assert ingest_paths([folder], tmp_path / "corpus").new == 3
+    assert flushed == []
+    CorpusStore(tmp_path / "crawled").put("https://hmicfrs.justiceinspectorates.gov.uk/x/", b"<p>x</p>")
+    assert len(flushed) == 2   # the body, then the entry
+
+
+def test_a_body_or_entry_lost_to_a_power_cut_is_written_again_by_the_next_ingest(tmp_path):
+    from indexer.corpus_store import CorpusStore
+    from indexer.ingest import ingest_paths
+    folder, corpus = tmp_path / "inbox", tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "page.html").write_text(html("A page", "<p>Kent Police custody.</p>"))
+    (folder / "other.html").write_text(html("Another page", "<p>Gwent Police custody.</p>"))
+    ingest_paths([folder], corpus)
+    store = CorpusStore(corpus)
+    entry = next(e for e in store.entries() if e.url.endswith("page.html"))
+    (corpus / "blobs" / entry.sha256[:2] / entry.sha256).write_bytes(b"")   # what a power cut may leave
+    assert not store.has_body(entry)
+    report = ingest_paths([folder], corpus)
+    assert (report.changed, report.unchanged) == (1, 1)
+    assert store.read_body(store.get(entry.url)) == (folder / "page.html").read_bytes()
+    (corpus / "entries" / entry.key[:2] / f"{entry.key}.json").write_bytes(b"")   # an entry lost the same way
+    report = ingest_paths([folder], corpus)
+    assert (report.changed, report.unchanged) == (1, 1)
+    assert store.read_body(store.get(entry.url)) == (folder / "page.html").read_bytes()
+
+
+INGEST_DRIVER = """
+import sys
+from indexer.ingest import ingest_paths
+print("started", flush=True)
+ingest_paths([sys.argv[1]], sys.argv[2])
+"""
+
+
+def test_ingest_killed_at_random_moments_leaves_only_whole_entries(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import cli_env
+    from indexer.corpus_store import CorpusStore
+    folder, corpus = tmp_path / "inbox", tmp_path / "corpus"
+    folder.mkdir()
+    rng = random.Random(11)
+    for n in range(400):
+        (folder / f"page-{n:03d}.html").write_text(html(f"Page {n}", "<p>Kent Police custody.</p>" * rng.randint(1, 400)))
+    driver = tmp_path / "ingest_driver.py"
+    driver.write_text(INGEST_DRIVER)
+    for attempt in range(3):
+        proc = subprocess.Popen([sys.executable, str(driver), str(folder), str(corpus)], env=cli_env(), cwd=PROJECT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc.stdout.readline()
+        time.sleep(rng.uniform(0.05, 0.4))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+        store = CorpusStore(corpus)
+        errors: list = []
+        for entry in store.entries(errors):
+            assert store.read_body(entry)   # raises CorruptEntry for a body that is missing or not whole
+        assert errors == []

@@ -23,6 +23,7 @@ _PUBLISHED_ON = re.compile(r"^(?:published on|date published|publication date|da
 # "Published: 8 December 2015" also heads items in lists of other reports, so it counts only at the top.
 _PUBLISHED_SHORT = re.compile(r"^published\s*:\s*(.{6,40})$", re.I)
 _FIRST_PUBLISHED = re.compile(r"(?:first|originally|initially) published(?: on)?\s*:?\s*(.{6,40})", re.I)
+_PUBLISHED_WORD = re.compile("published", re.I)   # in every statement _FIRST_PUBLISHED finds: a cheap test first
 RELEASE_NUMBER = re.compile(r"#\s?(\d{1,4})\s?/\s?((?:19|20)\d{2})\b")
 _RELEASE_URL = re.compile(r"(?:release-|/)(\d{3})-?((?:19|20)\d{2})(?:[-/]|$)")
 _META_KEYS = ("article:published_time", "og:published_time", "datepublished", "date", "dc.date.issued",
@@ -94,7 +95,7 @@ def from_pdf(page: ParsedPage) -> DateFinding | None:
 def from_first_published(page: ParsedPage) -> DateFinding | None:
     """An explicit statement of the original date, as pages moved between platforms sometimes carry."""
     for line in page.lines[:80]:
-        match = _FIRST_PUBLISHED.search(line)
+        match = _FIRST_PUBLISHED.search(line) if _PUBLISHED_WORD.search(line) else None
         if match:
             found = parse_date(match.group(1))
             if found:

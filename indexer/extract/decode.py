@@ -8,6 +8,8 @@ import re
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-:.]+)", re.I)
+# Replacement characters and control characters other than tab, line feed, form feed and carriage return.
+_BROKEN = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 
 
 def charset_from_bom(body: bytes) -> str | None:
@@ -66,5 +68,5 @@ def replacement_ratio(text: str) -> float:
     """Share of characters that are replacement or control characters: how broken the decoding is."""
     if not text:
         return 0.0
-    bad = sum(1 for c in text if c == "\ufffd" or (ord(c) < 32 and c not in "\t\n\r\f"))
+    bad = len(text) - len(_BROKEN.sub("", text))
     return bad / len(text)

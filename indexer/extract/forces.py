@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .. import gazetteer
-from ..gazetteer import Force, fold
+from ..gazetteer import Force, fold, without_marks
 
 _EXPLICIT = re.compile(r"^(police forces?|forces?|fire (?:&|and) rescue services?|fire and rescue authorit(?:y|ies))"
                        r"\s*:\s*(.+)$", re.I)
@@ -35,9 +34,7 @@ _MANY = 4   # this many distinct bodies near the top of a page means a list or a
 
 def _plain(text: str) -> str:
     """Accents removed and ampersands spelled out, case kept: for matching acronyms and one-word names."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return text.replace("\u2019", "'").replace("&", " and ")
+    return without_marks(text).replace("\u2019", "'").replace("&", " and ")
 
 
 @lru_cache(maxsize=None)
@@ -168,21 +165,34 @@ def from_title(title: str, fire: bool) -> tuple[str, ...] | None:
     return tuple(names) if len(names) < _MANY else ()
 
 
+_WINDOW = 1500
+
+
 def _lead(lines: list[str], title: str) -> tuple[str, str]:
     """The first substantial paragraph after the title, and a wider window of the page's opening."""
-    body = [line for line in lines if fold(line) != fold(title)]
+    key = fold(title)
+    body: list[str] = []
+    size = -2
+    for line in lines:   # only as far as the first 8 paragraphs and the window reach
+        if len(body) >= 8 and size >= _WINDOW:
+            break
+        if fold(line) != key:
+            body.append(line)
+            size += len(line) + 2
     lead = ""
     for line in body[:8]:
         if len(line) >= 60:
             lead = line
             break
-    return lead, " \n".join(body)[:1500]
+    return lead, " \n".join(body)[:_WINDOW]
 
 
-def from_lead(lines: list[str], title: str, fire: bool) -> tuple[str, ...] | None:
+def from_lead(lines: list[str], title: str, fire: bool,
+              opening: tuple[str, str] | None = None) -> tuple[str, ...] | None:
+    """`opening`: what _lead(lines, title) gives, when the caller has it already."""
     if _THEMATIC_TITLE.search(title):
         return ()
-    lead, window = _lead(lines, title)
+    lead, window = opening or _lead(lines, title)
     if len(named(window, fire)) >= _MANY:
         return ()
     names = named(lead, fire)
@@ -199,9 +209,9 @@ def forces(lines: list[str], title: str, url: str) -> tuple[str, ...]:
     slug = from_url(url)
     if slug is not None:
         return slug
-    lead, _ = _lead(lines, title)
-    fire = _fire_context(url, title, lead)
-    for found in (from_title(title, fire), from_lead(lines, title, fire)):
-        if found is not None:
-            return found
-    return ()
+    opening = _lead(lines, title)
+    fire = _fire_context(url, title, opening[0])
+    found = from_title(title, fire)
+    if found is None:
+        found = from_lead(lines, title, fire, opening)
+    return found if found is not None else ()

@@ -22,6 +22,9 @@ _SPEECH = re.compile(r"\b(said|says|say|commented|comments|added|adds|stated|exp
 _TITLE_THEN_NAME = re.compile(rf"{_TITLE}{_REGION}\s*,?\s+{_NAME}")
 # "Dru Sharpling, HM Inspector of Constabulary" / "Denis O’Connor, Chief Inspector of Constabulary"
 _NAME_THEN_TITLE = re.compile(rf"{_NAME}{_POSTNOMINALS}\s*,\s+(?:the\s+)?{_TITLE}{_REGION}")
+# What stands after the name in _NAME_THEN_TITLE: a comma, then the first letter of a title (HM, Her, His,
+# H.M., HMCIC, HMI, Chief, Inspector).
+_COMMA_THEN_TITLE = re.compile(r",\s+(?:the\s+)?(?i:[hci])")
 _NOT_NAMES = {"said", "today", "the", "her", "his", "majesty", "inspectorate", "inspector", "constabulary"}
 _REGION_STATEMENTS = (
     re.compile(rf"{_TITLE}{_REGION}"),
@@ -29,6 +32,8 @@ _REGION_STATEMENTS = (
     re.compile(r"(?P<region>[A-Z][\w’'-]+(?:\s+(?:and\s+|of\s+)?[A-Z][\w’'-]+){0,4})\s+(?i:HMICFRS\s+(?:policing\s+|fire\s+)?region)\b"),
     re.compile(r"(?i:HMI\s+for\s+the\s+)(?P<region>[A-Z][\w’'-]+(?:\s+(?:and\s+|of\s+)?[A-Z][\w’'-]+){0,4})\s+(?i:region)\b"),
 )
+
+_REGION_WORD = re.compile(r"(?i:region)")
 
 
 @lru_cache(maxsize=None)
@@ -57,7 +62,9 @@ def _clean_name(name: str) -> str | None:
 
 def _paragraph_inspectors(paragraph: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
-    for pattern in (_TITLE_THEN_NAME, _NAME_THEN_TITLE):
+    # _NAME_THEN_TITLE backtracks at every capital letter: only where its comma and a title's first letter stand.
+    patterns = (_TITLE_THEN_NAME, _NAME_THEN_TITLE) if _COMMA_THEN_TITLE.search(paragraph) else (_TITLE_THEN_NAME,)
+    for pattern in patterns:
         for match in pattern.finditer(paragraph):
             name = _clean_name(match.group("name"))
             if name:
@@ -67,11 +74,24 @@ def _paragraph_inspectors(paragraph: str) -> list[tuple[int, str]]:
     return found
 
 
+# A word _SPEECH finds holds one of these, once its letters are lower-cased and the three letters that
+# re.I also takes for an ASCII one (İ and ı for i, ſ for s) are made ASCII: a plain substring search rules
+# most paragraphs out before the pattern runs.
+_SPEECH_STEMS = ("said", "say", "comment", "add", "stated", "explained", "warned", "concluded", "told")
+_CASE_EXTRAS = str.maketrans({"İ": "i", "ı": "i", "ſ": "s"})
+
+
+def _may_quote(paragraph: str) -> bool:
+    """False only where _SPEECH cannot match."""
+    text = (paragraph if paragraph.isascii() else paragraph.translate(_CASE_EXTRAS)).lower()
+    return any(stem in text for stem in _SPEECH_STEMS)
+
+
 def quoted_inspectors(lines: list[str]) -> tuple[str, ...]:
     """Inspectors named in a paragraph that quotes someone ("said", "says", …), in order of appearance."""
     out: list[str] = []
     for index, paragraph in enumerate(lines):
-        if not _SPEECH.search(paragraph):
+        if not (_may_quote(paragraph) and _SPEECH.search(paragraph)):
             continue
         for _, name in sorted(_paragraph_inspectors(paragraph)):
             if name not in out:
@@ -92,6 +112,8 @@ def _region_name(raw: str) -> str | None:
 def stated_region(lines: list[str]) -> str | None:
     """The inspectorate region the text states, e.g. "Eastern Region"; None when it states none."""
     for paragraph in lines:
+        if not _REGION_WORD.search(paragraph):   # every statement names a region: a cheap test first
+            continue
         for pattern in _REGION_STATEMENTS:
             for match in pattern.finditer(paragraph):
                 raw = match.groupdict().get("region")

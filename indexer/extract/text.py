@@ -24,9 +24,15 @@ _BANNER = re.compile(
 )
 
 
+_BLANKS = re.compile(r"[ \t\f\v\r]+")
+
+
 def normalise_space(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").replace("\u200b", "")
-    return re.sub(r"[ \t\f\v\r]+", " ", text).strip()
+    # Substring tests are much cheaper than the pattern, which changes nothing where every blank is one space.
+    if "  " in text or "\t" in text or "\f" in text or "\v" in text or "\r" in text:
+        text = _BLANKS.sub(" ", text)
+    return text.strip()
 
 
 def is_furniture(line: str) -> bool:
