@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import mimetypes
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -65,7 +66,8 @@ def iter_files(paths):
 
 
 def ingest_paths(paths, corpus_dir: Path, progress=None) -> IngestReport:
-    # Not flushed to the disk file by file: the files ingested are still there to be ingested again.
+    # Not flushed to the disk file by file (the files ingested are still there to be ingested again),
+    # but once at the end: a finished ingest is on the disk.
     store = CorpusStore(corpus_dir, durable=False)
     report = IngestReport()
     for path in iter_files(paths):
@@ -98,4 +100,6 @@ def ingest_paths(paths, corpus_dir: Path, progress=None) -> IngestReport:
             report.changed += 1
         else:
             report.new += 1
+    if report.new or report.changed:
+        os.sync()
     return report
