@@ -52,6 +52,17 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def wait_children(proc, timeout=60.0) -> list[int]:
+    """The child processes of `proc` once it has started any (empty if it exits first)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        found = children(proc.pid)
+        if found:
+            return found
+        time.sleep(0.05)
+    return []
+
+
 def wait_gone(pids, timeout=10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -79,13 +90,17 @@ def test_kill_during_rebuild_keeps_the_previous_index(tmp_path):
     fill_corpus(corpus, 1250, start=150)  # enough that the rebuild is still running when it is killed
     live = iw.current_generation(index)
     seen = 0
-    for delay in (0.8, 2.0, 4.0):
+    for delay in (0.0, 0.7, 1.5):
         proc = start_cli("index", "--rebuild", "--corpus", corpus, "--index", index)
+        # Kill relative to the moment the workers start, not the launch: a fast machine would otherwise
+        # finish the rebuild before the kill and the test would check nothing.
+        workers = wait_children(proc)
         time.sleep(delay)
-        workers = children(proc.pid)
+        workers = sorted(set(workers) | set(children(proc.pid)))
         seen += len(workers)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        assert proc.returncode == -signal.SIGKILL, "the rebuild finished before it could be killed"
         proc.stderr.close()
         assert wait_gone(workers), "indexing workers outlived the killed run"
         assert iw.current_generation(index) == live
