@@ -21,12 +21,14 @@ from whoosh import collectors, highlight
 from whoosh import index as whoosh_index
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 from whoosh.query import Every, NullQuery, Term
+from whoosh.searching import Results
 
 from . import index_writer as iw
 from .phrase import fast_phrases
 from .query import FACETS, InvalidRequest, SearchRequest
 from .record import FACET_FIELDS, Document, from_stored_fields
 from .snippet import WordCacheHighlighter
+from .vscore import VectorScorer
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +167,11 @@ class _State:
     facets: FacetCache | None
     checked: float
     analysed: dict = dataclasses.field(default_factory=dict)  # word → analysed text, for snippets
+    vectors: VectorScorer | None = None
+
+    def __post_init__(self):
+        if self.searcher is not None:
+            self.vectors = VectorScorer(self.searcher)
 
 
 class SearchIndex:
@@ -191,6 +198,7 @@ class SearchIndex:
                 old, state.searcher = state.searcher, state.ix.searcher()
                 old.close()
                 state.facets = FacetCache(state.searcher)
+                state.vectors = VectorScorer(state.searcher)
             return state
         if state and state.searcher is not None:
             state.searcher.close()
@@ -296,13 +304,19 @@ class SearchIndex:
         allowed = dates
         for docs in selected.values():
             allowed = docs if allowed is None else allowed & docs
-        top = collectors.TopCollector(limit=req.page * req.per_page, usequality=False, replace=0)
-        collector = MatchSetCollector(top, allowed)
-        state.searcher.search_with_collector(qobj, collector)
-        base = frozenset(collector.matched)
+        limit = req.page * req.per_page
+        scored = state.vectors.score(qobj)
+        if scored is not None:  # every match scored at once (indexer/vscore.py): the usual case
+            base = frozenset(scored.docnums.tolist())
+            results = Results(state.searcher, qobj, scored.top(limit, allowed))
+        else:
+            top = collectors.TopCollector(limit=limit, usequality=False, replace=0)
+            collector = MatchSetCollector(top, allowed)
+            state.searcher.search_with_collector(qobj, collector)
+            base, results = frozenset(collector.matched), collector.results()
         if dates is not None:
             base = base & dates
-        return base, selected, collector.results()
+        return base, selected, results
 
     def _hits(self, state, results, qobj, req: SearchRequest) -> list[dict]:
         """The page shown, highlighted (and only it)."""

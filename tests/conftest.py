@@ -109,6 +109,22 @@ def generated_index_dir(tmp_path_factory, generated_corpus):
     return path
 
 
+@pytest.fixture(scope="session")
+def generated_search_index(generated_index_dir):
+    from indexer.search import SearchIndex
+    index = SearchIndex(generated_index_dir, refresh_seconds=3600)
+    yield index
+    index.close()
+
+
+@pytest.fixture(scope="session")
+def generated_searcher(generated_index_dir):
+    """A plain Whoosh searcher over the generated index: the reference the fast paths are compared with."""
+    ix = iw.whoosh_index.open_dir(iw.current_generation(generated_index_dir), indexname=iw.INDEX_NAME)
+    with ix.searcher() as searcher:
+        yield searcher
+
+
 @pytest.fixture
 def app(index_dir):
     from webapp import create_app

@@ -35,11 +35,11 @@ def test_indexer_never_imports_webapp(path):
 @pytest.mark.parametrize("path", modules("indexer") + modules("webapp"), ids=lambda p: str(p.relative_to(PROJECT)))
 def test_whoosh_only_in_the_index_writer_and_the_search_reader(path):
     """The write side (index_writer.py, its analysis and codec speed-ups) and the read side (search.py,
-    the phrase matcher and the snippet maker it uses)."""
+    the phrase matcher, the array scorer and the snippet maker it uses)."""
     uses_whoosh = any(name.split(".")[0] == "whoosh" for name in imports_of(path))
     assert not uses_whoosh or path.relative_to(PROJECT).as_posix() in (
         "indexer/index_writer.py", "indexer/analysis.py", "indexer/codec.py",
-        "indexer/search.py", "indexer/phrase.py", "indexer/snippet.py")
+        "indexer/search.py", "indexer/phrase.py", "indexer/vscore.py", "indexer/snippet.py")
 
 
 @pytest.mark.parametrize("path", modules("indexer/extract"), ids=lambda p: str(p.relative_to(PROJECT)))

@@ -16,28 +16,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh.query import Or, Phrase
 
-from indexer import index_writer as iw
 from indexer import phrase as fast
 from indexer import search as search_module
 from indexer.phrase import FastPhrase, fast_phrases
 from indexer.query import from_mapping
-from indexer.search import SearchIndex
 
 STOP = ["and", "of", "the", "to", "in", "a", "for", "is"]
 
 
 @pytest.fixture(scope="module")
-def index(generated_index_dir):
-    index = SearchIndex(generated_index_dir, refresh_seconds=3600)
-    yield index
-    index.close()
+def index(generated_search_index):
+    return generated_search_index
 
 
 @pytest.fixture(scope="module")
-def searcher(generated_index_dir):
-    ix = iw.whoosh_index.open_dir(iw.current_generation(generated_index_dir), indexname=iw.INDEX_NAME)
-    with ix.searcher() as searcher:
-        yield searcher
+def searcher(generated_searcher):
+    return generated_searcher
 
 
 @pytest.fixture(scope="module")
