@@ -154,3 +154,39 @@ def test_far_from_every_match_tokens_are_skipped_with_the_same_snippet(hits, tex
                    formatter=MarkFormatter())
     expected = make(Highlighter).highlight_hit(hits[q], "body", text=text, top=top)
     assert make(WordCacheHighlighter, {}).highlight_hit(hits[q], "body", text=text, top=top) == expected
+
+
+def _all_tokens(starts, ends, marked):
+    """The whole token stream Whoosh's fragmenter walks (matched tokens and plain ones)."""
+    from whoosh.analysis import Token
+    for i, (start, end) in enumerate(zip(starts, ends)):
+        token = marked.get(i)
+        if token is None:
+            token = Token(chars=True, mode="index", removestops=False)
+            token.startchar, token.endchar, token.matched = start, end, False
+        yield token
+
+
+def _shape(fragments):
+    return [(f.startchar, f.endchar, [(t.startchar, t.endchar, t.text) for t in f.matches]) for f in fragments]
+
+
+@settings(max_examples=400, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.sampled_from(QUERIES), texts, st.sampled_from([(160, 50, 2**15), (20, 5, 2**15), (8, 0, 0), (40, 1, 300),
+                                                          (200, 20, 0), (5, 3, 90), (1, 1, 2**15)]))
+def test_the_fragmenter_skips_to_the_same_fragments(hits, q, text, params):
+    """Any window sizes, including fragments shorter than a word and a countdown ending at 0."""
+    maxchars, surround, charlimit = params
+    fragmenter = ContextFragmenter(maxchars=maxchars, surround=surround, charlimit=charlimit)
+    hit = hits[q]
+    analyzer = hit.searcher.schema["body"].analyzer
+    quick = WordCacheHighlighter({})
+    words = frozenset(hit.searcher.schema["body"].from_bytes(t[1])
+                      for t in hit.results.query_terms(expand=True, fieldname="body"))
+    try:
+        starts, ends, marked = quick._matches(text, analyzer, words)
+    except snippet._NotOneToken:
+        return
+    expected = _shape(fragmenter.fragment_tokens(text, _all_tokens(starts, ends, marked)))
+    assert _shape(snippet.context_fragments(text, starts, ends, marked, fragmenter)) == expected
