@@ -8,10 +8,13 @@ an index written with and without them). Importing the module installs them.
 from __future__ import annotations
 
 import zlib
+from array import array
 from pickle import dumps
 
 from whoosh.codec import base, whoosh3
+from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numlists import delta_encode
 
 
 def _cached_length_reader(self, fieldname, column):
@@ -47,52 +50,105 @@ def _field_lengths(lengths, fieldname):
 
 
 def add_postings(self, schema, lengths, items):
-    """`base.FieldWriter.add_postings` for the W3 writer, with `W3PostingsWriter.add_posting` and the
-    length look-up inlined: the pool hands over postings already sorted, and five Python calls a
-    posting were most of a flush."""
+    """`base.FieldWriter.add_postings` for the W3 writer: the pool hands over postings sorted by
+    field, term and document, so each term's postings are gathered in lists and written at once
+    (`_write_term`), where Whoosh makes five Python calls a posting and a dozen a term."""
     if lengths is not None and not isinstance(lengths, whoosh3.W3PerDocReader):
         return base.FieldWriter.add_postings(self, schema, lengths, items)
     start_field, finish_field = self.start_field, self.finish_field
-    start_term, finish_term = self.start_term, self.finish_term
     lastfn = lasttext = None
-    writer = lens = None
+    lens = ids = weights = values = None
     for fieldname, btext, docnum, weight, value in items:
         if fieldname != lastfn:
             if lasttext is not None:
-                finish_term()
+                _write_term(self, lasttext, ids, weights, values, lens)
             if lastfn is not None:
                 finish_field()
             start_field(fieldname, schema[fieldname])
             lastfn, lasttext = fieldname, None
-            writer = self._postwriter
             lens = _field_lengths(lengths, fieldname)
         if docnum == -1:  # Whoosh's marker for a spelling word, not a posting
             continue
         if btext != lasttext:
             if lasttext is not None:
-                finish_term()
-            start_term(btext)
+                _write_term(self, lasttext, ids, weights, values, lens)
             lasttext = btext
-        if len(writer._ids) >= writer._blocklimit:
-            writer._write_block()
-        writer._ids.append(docnum)
-        writer._weights.append(weight)
-        if weight > writer._maxweight:
-            writer._maxweight = weight
-        if value:
-            writer._values.append(value)
-        if lens is not None:
-            lbyte = lens[docnum]
-            if lbyte:
-                length = byte_to_length(lbyte)
-                if writer._minlength is None or length < writer._minlength:
-                    writer._minlength = length
-                if length > writer._maxlength:
-                    writer._maxlength = length
+            ids, weights, values = [], [], []
+        ids.append(docnum)
+        weights.append(weight)
+        values.append(value)
     if lasttext is not None:
-        finish_term()
+        _write_term(self, lasttext, ids, weights, values, lens)
     if lastfn is not None:
         finish_field()
+
+
+_pack_terminfo = whoosh3.W3TermInfo._struct.pack
+
+
+def _write_term(self, btext, ids, weights, values, lens):
+    """One term's postings, as `start_term`, `add` per posting and `finish_term` write them. A term
+    whose postings fit in one block (most of a batch's terms: rare words) is written here in one
+    go; a longer one goes through Whoosh's postings writer block by block."""
+    writer = self._postwriter
+    if lens is not None:
+        lbytes = [b for b in map(lens.__getitem__, ids) if b]
+        minlength = byte_to_length(min(lbytes)) if lbytes else None
+        maxlength = byte_to_length(max(lbytes)) if lbytes else 0
+    else:
+        minlength, maxlength = None, 0
+    if len(ids) > writer._blocklimit or len(ids) < writer._inlinelimit:
+        self.start_term(btext)
+        for docnum, weight, value in zip(ids, weights, values):
+            if len(writer._ids) >= writer._blocklimit:
+                writer._write_block()
+            writer._ids.append(docnum)
+            writer._weights.append(weight)
+            if weight > writer._maxweight:
+                writer._maxweight = weight
+            if value:
+                writer._values.append(value)
+            if lens is not None:
+                lbyte = lens[docnum]
+                if lbyte:
+                    length = byte_to_length(lbyte)
+                    if writer._minlength is None or length < writer._minlength:
+                        writer._minlength = length
+                    if length > writer._maxlength:
+                        writer._maxlength = length
+        self.finish_term()
+        return
+    stored = array("f", weights)  # what the block keeps: float32
+    top = max(weights)
+    maxweight = top if top > 0 else 0
+    if all(w == 1.0 for w in stored):
+        mini_weights = None
+    elif all(w == stored[0] for w in stored):
+        mini_weights = stored[0]
+    else:
+        mini_weights = tuple(stored)
+    fixedsize = self._format.fixed_value_size()
+    values = list(filter(None, values))  # the writer keeps only values that are not empty
+    if fixedsize is None or fixedsize < 0:
+        mini_values = tuple(values)
+    elif fixedsize == 0:
+        mini_values = None
+    else:
+        mini_values = b"".join(values)
+    databytes = dumps((tuple(delta_encode(ids)), mini_weights, mini_values), 2)
+    comp = writer._compression if len(databytes) >= SMALL_BLOCK else 0
+    if comp:
+        databytes = zlib.compress(databytes, comp)
+    infobytes = dumps((len(ids), ids[-1], maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)), 2)
+    postfile = writer._postfile
+    offset = postfile.tell()
+    # The header of a term's postings, then its one (so last: negative length) block.
+    postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC + pack_int(-(len(infobytes) + len(databytes))) + infobytes
+                   + databytes)
+    terminfo = _pack_terminfo(False, 0 + sum(stored), len(ids), 0 if minlength is None else length_to_byte(minlength),
+                              length_to_byte(maxlength), maxweight, ids[0], ids[-1])
+    self._tindex.add(pack_ushort(self._fieldid) + btext,
+                     terminfo + pack_long(offset) + pack_int(postfile.tell() - offset))
 
 
 # Below this many bytes a block's pickled postings are stored uncompressed: zlib cannot shrink them,

@@ -116,3 +116,21 @@ def test_merge_policy_caps_segments_and_merges_each_document_about_once(tmp_path
     assert full.segment_id() not in ids
     with ix.searcher() as searcher:
         assert searcher.doc_count() == 400
+
+
+def segment_files(ix) -> dict[str, bytes]:
+    """The bytes of the postings and term files of an index's one segment, by extension."""
+    (segment,) = ix._segments()
+    files = segment.open_compound_file(ix.storage)
+    return {name.rsplit(".", 1)[1]: files.open_file(name).read() for name in files.list()
+            if name.endswith((".pst", ".trm"))}
+
+
+def test_postings_and_terms_are_written_byte_for_byte_as_whoosh_writes_them(tmp_path, monkeypatch):
+    """Whoosh's term by term writing (with this module's block policy) and the one-go writing of terms."""
+    docs = documents(300)  # common words: terms of several blocks; rare words and ids: terms of one
+    fast = segment_files(build(tmp_path / "fast", docs, 1000))
+    monkeypatch.setattr(whoosh3.W3FieldWriter, "add_postings", base.FieldWriter.add_postings)
+    stock = segment_files(build(tmp_path / "stock", docs, 1000))
+    assert set(fast) == {"pst", "trm"}
+    assert fast == stock
