@@ -206,3 +206,22 @@ def test_segments_are_answered_by_the_fast_matcher(searcher):
     kinds = {type(FastPhrase("body", ["stop", "search"]).matcher(sub)).__name__ for sub, _ in searcher.leaf_searchers()}
     assert "PhraseMatcher" in kinds
     assert kinds <= {"PhraseMatcher", "NullMatcher"}
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.lists(st.integers(0, 200_000), min_size=1, max_size=40, unique=True).map(sorted), max_size=30),
+       st.booleans())
+def test_positions_of_many_values_decode_as_each_alone(poslists, strip_stop):
+    from whoosh.formats import Positions
+    values = [Positions().encode(p) for p in poslists]
+    if strip_stop:
+        values = [v[:-1] for v in values]
+    decoded = fast._decode_deltas(values)
+    assert [list(itertools.accumulate(d)) for d in decoded] == poslists
+    assert [list(fast._positions(v)) for v in values] == poslists
+
+
+def test_a_value_the_batch_cannot_read_is_decoded_alone():
+    from whoosh.formats import Positions
+    values = [Positions().encode([1, 5]), Positions().encode([2]) + b"junk"]  # a STOP inside the stream
+    assert fast._decode_deltas(values) == [[1, 4], [2]]
