@@ -3,6 +3,7 @@
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import negative_data_rejection
 
 from conftest import make_docs, write_index
 from indexer.query import MAX_VALUES
@@ -44,7 +45,10 @@ def filter_query(ctx, query):
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_description(case):
-    case.call_and_validate()
+    # Generated "invalid" query values often serialise to valid ones (a boolean `type` becomes the string
+    # "true", a null `to` the empty string, which means "not given"), which no server can reject; that
+    # invalid parameters get a 400 is checked value by value in tests/test_web_bad_input.py.
+    case.call_and_validate(excluded_checks=[negative_data_rejection])
 
 
 @pytest.mark.parametrize("path", ["/api/documents/{doc_id}", "/api/documents/{doc_id}/related"])
