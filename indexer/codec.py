@@ -91,12 +91,6 @@ def _write_term(self, btext, ids, weights, values, lens):
     whose postings fit in one block (most of a batch's terms: rare words) is written here in one
     go; a longer one goes through Whoosh's postings writer block by block."""
     writer = self._postwriter
-    if lens is not None:
-        lbytes = [b for b in map(lens.__getitem__, ids) if b]
-        minlength = byte_to_length(min(lbytes)) if lbytes else None
-        maxlength = byte_to_length(max(lbytes)) if lbytes else 0
-    else:
-        minlength, maxlength = None, 0
     if len(ids) > writer._blocklimit or len(ids) < writer._inlinelimit:
         self.start_term(btext)
         for docnum, weight, value in zip(ids, weights, values):
@@ -118,6 +112,12 @@ def _write_term(self, btext, ids, weights, values, lens):
                         writer._maxlength = length
         self.finish_term()
         return
+    if lens is not None:
+        lbytes = [b for b in map(lens.__getitem__, ids) if b]
+        minlength = byte_to_length(min(lbytes)) if lbytes else None
+        maxlength = byte_to_length(max(lbytes)) if lbytes else 0
+    else:
+        minlength, maxlength = None, 0
     stored = array("f", weights)  # what the block keeps: float32
     top = max(weights)
     maxweight = top if top > 0 else 0

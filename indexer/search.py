@@ -166,12 +166,8 @@ class _State:
     searcher: object
     facets: FacetCache | None
     checked: float
+    vectors: VectorScorer | None = None  # the searcher's arrays for scoring
     analysed: dict = dataclasses.field(default_factory=dict)  # word → analysed text, for snippets
-    vectors: VectorScorer | None = None
-
-    def __post_init__(self):
-        if self.searcher is not None:
-            self.vectors = VectorScorer(self.searcher)
 
 
 class SearchIndex:
@@ -214,7 +210,7 @@ class SearchIndex:
         try:
             ix = whoosh_index.open_dir(generation, indexname=iw.INDEX_NAME)
             searcher = ix.searcher()
-            return _State(generation, ix, searcher, FacetCache(searcher), now)
+            return _State(generation, ix, searcher, FacetCache(searcher), now, VectorScorer(searcher))
         except Exception as exc:  # noqa: BLE001 - damaged files raise anything from unpickling or struct
             newer = iw.current_generation(self.index_dir)
             if retry and newer is not None and newer != generation:  # a rebuild swapped it out meanwhile

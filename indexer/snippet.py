@@ -51,11 +51,11 @@ class WordCacheHighlighter(highlight.Highlighter):
                 field.from_bytes(term[1]) for term in results.query_terms(expand=True, fieldname=fieldname))
         words = self._words[fieldname]
         try:
+            found = self._matches(text, field.analyzer, words)
             if type(self.fragmenter) is highlight.ContextFragmenter:
-                found = self._matches(text, field.analyzer, words)
                 fragments = context_fragments(text, *found, self.fragmenter)
             else:
-                fragments = self.fragmenter.fragment_tokens(text, self._tokens(text, field.analyzer, words))
+                fragments = self.fragmenter.fragment_tokens(text, all_tokens(*found))
             fragments = highlight.top_fragments(fragments, top, self.scorer, self.order, minscore=minscore)
         except _NotOneToken:
             return super().highlight_hit(hitobj, fieldname, text, top, minscore, strict_phrase)
@@ -95,50 +95,18 @@ class WordCacheHighlighter(highlight.Highlighter):
                 marked[index] = token
         return list(map(_START, found)), list(map(_END, found)), marked
 
-    def _tokens(self, text, analyzer, words):
-        """The token stream Highlighter.highlight_hit gives the fragmenter (after matching and merging),
-        less the tokens far from every match: the fragmenter only keeps the tokens within `surround`
-        characters before a match (at most BEFORE tokens, a token and the gap after it being two
-        characters or more) and ends a fragment within `maxchars` characters after one (at most
-        AFTER tokens), so the fragments are the same and a long text costs a dictionary look-up a word."""
-        analysed = self.analysed
-        found = list(analyzer.items[0].expression.finditer(text))
-        matched = []
-        for index, m in enumerate(found):
-            word = m.group()
-            stem = analysed.get(word)
-            if stem is None:
-                stem = self._analyse(analyzer, word)
-            if stem in words:
-                matched.append((index, stem))
-        plain = Token(chars=True, mode="index", removestops=False)
-        plain.matched = False
-        stems = dict(matched)
-        before, after = self._window()
-        start = 0
-        for index, _ in matched:
-            if index + after < start:
-                continue
-            for i in range(max(start, index - before), min(len(found), index + after + 1)):
-                m = found[i]
-                stem = stems.get(i)
-                if stem is not None:
-                    token = Token(chars=True, mode="index", removestops=False, text=stem)
-                    token.startchar, token.endchar = m.span()
-                    token.matched = True
-                    yield token
-                else:
-                    plain.startchar, plain.endchar = m.span()
-                    yield plain
-            start = max(start, index + after + 1)
 
-    def _window(self) -> tuple[int, int]:
-        """Tokens kept before and after each match; everything when the fragmenter is not Whoosh's
-        ContextFragmenter (whose rules the bounds follow)."""
-        fragmenter = self.fragmenter
-        if type(fragmenter) is not highlight.ContextFragmenter:
-            return 1 << 30, 1 << 30
-        return fragmenter.surround + 1, 2 * fragmenter.surround + fragmenter.maxchars + 1
+def all_tokens(starts, ends, marked):
+    """The token stream Whoosh's highlighter gives a fragmenter: the marked tokens and, for the others,
+    one plain token moved along (as Whoosh's tokenizer reuses its token; fragmenters copy what they keep)."""
+    plain = Token(chars=True, mode="index", removestops=False)
+    plain.matched = False
+    for index, (start, end) in enumerate(zip(starts, ends)):
+        token = marked.get(index)
+        if token is None:
+            plain.startchar, plain.endchar = start, end
+            token = plain
+        yield token
 
 
 def context_fragments(text, starts, ends, marked, fragmenter):

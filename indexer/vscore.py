@@ -2,11 +2,11 @@
 
 A relevance search needs every matching document (the facets count them) and the best few. Whoosh
 walks a tree of Python matcher objects and scores match by match: most of a search's time. For the
-shapes the search box produces (a word in title and body, AND of those, a two-way OR, phrases,
+shapes the search box produces (a word in title and body, AND and OR of those, phrases,
 `field:value`), this reads each term's posting blocks whole, applies the same BM25F arithmetic to
 arrays (NumPy float64: the same IEEE operations in the same order, so bit-identical scores) and
 combines children as Whoosh's matchers add their scores, in the same tree order. Any other query
-(NOT, prefixes, wildcards, ranges, a three-way OR, another scorer or postings format) returns None,
+(NOT, prefixes, wildcards, ranges, a coordination bonus, another scorer or postings format) returns None,
 and the search takes Whoosh's own path.
 """
 

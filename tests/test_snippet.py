@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from whoosh import highlight
 from whoosh.highlight import ContextFragmenter, Highlighter
 
 from indexer import search as search_module
@@ -156,17 +157,6 @@ def test_far_from_every_match_tokens_are_skipped_with_the_same_snippet(hits, tex
     assert make(WordCacheHighlighter, {}).highlight_hit(hits[q], "body", text=text, top=top) == expected
 
 
-def _all_tokens(starts, ends, marked):
-    """The whole token stream Whoosh's fragmenter walks (matched tokens and plain ones)."""
-    from whoosh.analysis import Token
-    for i, (start, end) in enumerate(zip(starts, ends)):
-        token = marked.get(i)
-        if token is None:
-            token = Token(chars=True, mode="index", removestops=False)
-            token.startchar, token.endchar, token.matched = start, end, False
-        yield token
-
-
 def _shape(fragments):
     return [(f.startchar, f.endchar, [(t.startchar, t.endchar, t.text) for t in f.matches]) for f in fragments]
 
@@ -188,5 +178,19 @@ def test_the_fragmenter_skips_to_the_same_fragments(hits, q, text, params):
         starts, ends, marked = quick._matches(text, analyzer, words)
     except snippet._NotOneToken:
         return
-    expected = _shape(fragmenter.fragment_tokens(text, _all_tokens(starts, ends, marked)))
+    expected = _shape(fragmenter.fragment_tokens(text, snippet.all_tokens(starts, ends, marked)))
     assert _shape(snippet.context_fragments(text, starts, ends, marked, fragmenter)) == expected
+
+
+@pytest.mark.parametrize("fragmenter", [lambda: highlight.SentenceFragmenter(maxchars=200),
+                                        lambda: highlight.WholeFragmenter()])
+def test_other_fragmenters_get_whooshs_token_stream(hits, generated_corpus, fragmenter):
+    """Fragmenters other than ContextFragmenter are given every token, as Whoosh's highlighter gives them.
+    (Not PinpointFragmenter: it keeps references to the tokens it is given, and Whoosh's highlighter hands
+    it, after two adjacent matches, its tokenizer's reused token, so Whoosh's own fragments are mangled.)"""
+    for q, hit in hits.items():
+        for doc in generated_corpus[::40]:
+            stock = Highlighter(fragmenter=fragmenter(), formatter=MarkFormatter())
+            quick = WordCacheHighlighter({}, fragmenter=fragmenter(), formatter=MarkFormatter())
+            text = doc.body + " " + q.strip('"')
+            assert quick.highlight_hit(hit, "body", text=text, top=2) == stock.highlight_hit(hit, "body", text=text, top=2)
