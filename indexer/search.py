@@ -167,6 +167,7 @@ class _State:
     facets: FacetCache | None
     checked: float
     vectors: VectorScorer | None = None  # the searcher's arrays for scoring
+    unreadable: Path | None = None  # a generation swapped in that could not be opened
     analysed: dict = dataclasses.field(default_factory=dict)  # word → analysed text, for snippets
 
 
@@ -185,25 +186,57 @@ class SearchIndex:
         state = self._state
         if state and now - state.checked < self.refresh_seconds:
             return state if state.searcher else None
-        generation = iw.current_generation(self.index_dir)
+        try:
+            generation = iw.current_generation(self.index_dir)
+        except iw.IndexCorrupt as exc:
+            return self._keep(state, now, exc)
         if state and state.generation == generation and state.searcher is not None:
             state.checked = now
             if not state.searcher.up_to_date():
                 # A fresh searcher, not `refresh()`: that reuses segment readers by segment id and
-                # so keeps their old deletions, counting deleted and replaced documents.
-                old, state.searcher = state.searcher, state.ix.searcher()
+                # so keeps their old deletions, counting deleted and replaced documents. The old one
+                # is replaced only once the new one and its caches are whole.
+                searcher = None
+                try:
+                    searcher = state.ix.searcher()
+                    facets, vectors = FacetCache(searcher), VectorScorer(searcher)
+                except Exception as exc:  # noqa: BLE001 - a commit in progress; the next check retries
+                    if searcher is not None:
+                        searcher.close()
+                    logger.warning("the index changed while it was being opened (%s); searching the version "
+                                   "before it", exc)
+                    return state
+                old = state.searcher
+                state.searcher, state.facets, state.vectors = searcher, facets, vectors
                 old.close()
-                state.facets = FacetCache(state.searcher)
-                state.vectors = VectorScorer(state.searcher)
             return state
-        if state and state.searcher is not None:
-            state.searcher.close()
-            self._state = None
         if generation is None:
+            if state and state.searcher is not None:
+                state.searcher.close()
             self._state = _State(None, None, None, None, now)
             return None
-        self._state = self._open(generation, now)
-        return self._state
+        if state and generation == state.unreadable:
+            state.checked = now
+            return state
+        try:
+            fresh = self._open(generation, now)
+        except iw.IndexCorrupt as exc:
+            kept = self._keep(state, now, exc)
+            kept.unreadable = generation  # not opened again: a generation is only swapped in whole
+            return kept
+        if state and state.searcher is not None:
+            state.searcher.close()
+        self._state = fresh
+        return fresh
+
+    @staticmethod
+    def _keep(state: _State | None, now: float, exc: iw.IndexCorrupt) -> _State:
+        """The state already open, when the index swapped in cannot be read (IndexCorrupt without one)."""
+        if state is None or state.searcher is None:
+            raise exc
+        logger.warning("%s; searching the index opened before it meanwhile", exc)
+        state.checked = now
+        return state
 
     def _open(self, generation: Path, now: float, retry: bool = True) -> _State:
         """A searcher over a generation; IndexCorrupt (a clear message) when its files cannot be read."""
